@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kipsec: top-level build.
+#
+#   make            build kipsec.ko, the userspace tools and the selftests
+#   make check      install what is missing, build, run every test (host + VM)
+#   make demo       install what is missing, build, run the demo in a VM
+#   make bench      benchmarks in a VM (ratios against Linux XFRM)
+#   make install    install the module and the tools (DESTDIR, PREFIX)
+#   make clean
+#
+# KVER/KDIR select the kernel to build against: by default the newest one
+# whose headers are installed.
+
+KVER ?= $(shell ls -d /lib/modules/*/build 2>/dev/null | sed 's|^/lib/modules/||; s|/build$$||' | sort -V | tail -n 1)
+KDIR ?= /lib/modules/$(KVER)/build
+PREFIX ?= /usr/local
+# CI turns warnings into errors (W=1 for our objects, -Werror everywhere).
+ifeq ($(CI),true)
+KBUILD_EXTRA := W=1 KCFLAGS=-Werror
+endif
+
+SELFTESTS := tools/testing/selftests/kipsec
+
+.PHONY: all module userspace selftests install clean check check-run demo demo-run \
+	bench bench-run deps sparse
+
+all: module userspace selftests
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KBUILD_EXTRA) modules
+
+userspace:
+	$(MAKE) -C userspace
+
+selftests: userspace
+	$(MAKE) -C $(SELFTESTS)
+
+# sparse over every object of the module (C=2 checks even up-to-date ones).
+sparse:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CHECK=sparse modules
+
+install: module userspace
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
+	$(MAKE) -C userspace install PREFIX=$(PREFIX)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C userspace clean
+	$(MAKE) -C $(SELFTESTS) clean
+
+deps:
+	tools/testing/install-deps.sh
+
+# The two commands of README.md install what they need, then re-read this
+# Makefile so that KVER is found after linux-headers-amd64 arrived.
+check: deps
+	$(MAKE) check-run
+
+check-run:
+	tools/testing/check.sh
+
+demo: deps
+	$(MAKE) demo-run
+
+demo-run: all
+	tools/testing/vm/run-in-vm.sh -t 300 -- tools/testing/demo/demo.sh
+
+bench: deps
+	$(MAKE) bench-run
+
+bench-run: all
+	tools/testing/vm/run-in-vm.sh -t 1800 -m 2048 -- tools/testing/bench/bench.sh
