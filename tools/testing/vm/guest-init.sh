@@ -28,6 +28,7 @@ ip link set lo up
 
 finish() {
 	sync
+	dmesg -n 1
 	echo o > /proc/sysrq-trigger
 	sleep 5
 	/bin/busybox poweroff -f
