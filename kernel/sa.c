@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kipsec: the security association database (RFC 4301 §4.4.2).
+ *
+ * Each namespace indexes its SAs three ways: by (destination, SPI,
+ * protocol) for inbound packets (RFC 4301 §4.1), by endpoints for the
+ * outbound template lookup, and by a dense id for dumps.  Readers use RCU
+ * and take a reference; every change happens under kn->lock in process
+ * context.  Lifetimes are driven by one delayed work per SA, which wakes at
+ * the next deadline or when the data path reports a byte or packet limit.
+ *
+ * Removal: unlink under kn->lock and mark dead (under sa->lock, so that no
+ * one can wake the lifetime work afterwards), cancel the lifetime work
+ * outside kn->lock, drop the table's reference; the last reference frees
+ * the SA after an RCU grace period, in process context (crypto transforms).
+ */
+#include <linux/jiffies.h>
+#include <linux/netlink.h>
+#include <linux/random.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+
+#include "kipsec.h"
+#include "replay.h"
+
+/* An SPI reserved by SPI_ALLOC and never completed goes away (design.md). */
+#define LARVAL_LIFETIME		(30 * HZ)
+/* SPI_ALLOC tries at most this many candidates before giving up. */
+#define SPI_ALLOC_TRIES		65536
+
+static const struct rhashtable_params sa_id_params = {
+	.key_len = sizeof(struct kipsec_sa_id),
+	.key_offset = offsetof(struct kipsec_sa, id),
+	.head_offset = offsetof(struct kipsec_sa, by_id),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params sa_ep_params = {
+	.key_len = sizeof(struct kipsec_sa_ep),
+	.key_offset = offsetof(struct kipsec_sa, ep),
+	.head_offset = offsetof(struct kipsec_sa, by_ep),
+	.automatic_shrinking = true,
+};
+
+static void sa_life_work(struct work_struct *work);
+static void sa_free_work(struct work_struct *work);
+
+int kipsec_sad_init(struct kipsec_net *kn)
+{
+	int err;
+
+	err = rhashtable_init(&kn->sa_by_id, &sa_id_params);
+	if (err)
+		return err;
+	err = rhltable_init(&kn->sa_by_ep, &sa_ep_params);
+	if (err) {
+		rhashtable_destroy(&kn->sa_by_id);
+		return err;
+	}
+	xa_init_flags(&kn->sa_xa, XA_FLAGS_ALLOC);
+	atomic_set(&kn->sa_count, 0);
+	/* Never 0: a dump compares generations and 0 means "not started". */
+	atomic_set(&kn->sa_genid, 1);
+	return 0;
+}
+
+void kipsec_sad_exit(struct kipsec_net *kn)
+{
+	kipsec_sa_flush(kn, 0);
+	WARN_ON(!xa_empty(&kn->sa_xa));
+	xa_destroy(&kn->sa_xa);
+	rhltable_destroy(&kn->sa_by_ep);
+	rhashtable_destroy(&kn->sa_by_id);
+}
+
+struct kipsec_sa *kipsec_sa_alloc(struct kipsec_net *kn, const struct kipsec_sa_cfg *cfg)
+{
+	struct kipsec_sa *sa = kzalloc(sizeof(*sa), GFP_KERNEL);
+
+	if (!sa)
+		return NULL;
+	sa->replay = kipsec_replay_alloc(cfg->replay_window, GFP_KERNEL);
+	if (!sa->replay) {
+		kfree(sa);
+		return NULL;
+	}
+	sa->kn = kn;
+	sa->id = cfg->id;
+	sa->id.pad = 0;
+	sa->ep.saddr = cfg->saddr;
+	sa->ep.daddr = cfg->id.daddr;
+	sa->ep.proto = cfg->id.proto;
+	sa->ep.family = cfg->id.family;
+	sa->mode = cfg->mode;
+	sa->reqid = cfg->reqid;
+	sa->flags = cfg->flags;
+	sa->replay_window = cfg->replay_window;
+	sa->encap_sport = cfg->encap_sport;
+	sa->encap_dport = cfg->encap_dport;
+	sa->soft = cfg->soft;
+	sa->hard = cfg->hard;
+	sa->state = KIPSEC_SA_STATE_MATURE;
+	sa->add_time = ktime_get_real_seconds();
+	sa->add_jiffies = jiffies;
+	spin_lock_init(&sa->lock);
+	INIT_LIST_HEAD(&sa->gc);
+	INIT_DELAYED_WORK(&sa->life_work, sa_life_work);
+	INIT_RCU_WORK(&sa->free_work, sa_free_work);
+	refcount_set(&sa->refcnt, 1);
+	return sa;
+}
+
+void kipsec_sa_free(struct kipsec_sa *sa)
+{
+	kipsec_xform_destroy(&sa->xf);
+	kipsec_replay_free(sa->replay);
+	kfree_sensitive(sa);
+}
+
+static void sa_free_work(struct work_struct *work)
+{
+	struct kipsec_sa *sa = container_of(to_rcu_work(work), struct kipsec_sa, free_work);
+
+	/* Only a lifetime work that unlinked this very SA can still be running. */
+	cancel_delayed_work_sync(&sa->life_work);
+	kipsec_sa_free(sa);
+}
+
+void kipsec_sa_put(struct kipsec_sa *sa)
+{
+	if (refcount_dec_and_test(&sa->refcnt))
+		queue_rcu_work(kipsec_wq, &sa->free_work);
+}
+
+static struct kipsec_sa *sa_get_rcu(struct kipsec_sa *sa)
+{
+	return sa && refcount_inc_not_zero(&sa->refcnt) ? sa : NULL;
+}
+
+struct kipsec_sa *kipsec_sa_lookup(struct kipsec_net *kn, const struct kipsec_sa_id *id)
+{
+	struct kipsec_sa *sa;
+
+	rcu_read_lock();
+	sa = sa_get_rcu(rhashtable_lookup(&kn->sa_by_id, id, sa_id_params));
+	rcu_read_unlock();
+	return sa;
+}
+
+/*
+ * The SA to protect outbound traffic between these endpoints: mature before
+ * dying (a dying one is being rekeyed, RFC 4301 §4.5), then the newest.
+ */
+struct kipsec_sa *kipsec_sa_lookup_ep(struct kipsec_net *kn, const struct kipsec_sa_ep *ep,
+				      u8 mode, u32 reqid)
+{
+	struct kipsec_sa *sa, *best = NULL;
+	struct rhlist_head *list, *pos;
+
+	rcu_read_lock();
+	list = rhltable_lookup(&kn->sa_by_ep, ep, sa_ep_params);
+	rhl_for_each_entry_rcu(sa, pos, list, by_ep) {
+		if (!kipsec_sa_usable(sa) || sa->mode != mode || (reqid && sa->reqid != reqid))
+			continue;
+		if (best) {
+			bool mature = READ_ONCE(sa->state) == KIPSEC_SA_STATE_MATURE;
+			bool best_mature = READ_ONCE(best->state) == KIPSEC_SA_STATE_MATURE;
+
+			if (best_mature && !mature)
+				continue;
+			if (best_mature == mature && time_before(sa->add_jiffies, best->add_jiffies))
+				continue;
+		}
+		best = sa;
+	}
+	best = sa_get_rcu(best);
+	rcu_read_unlock();
+	return best;
+}
+
+void kipsec_sa_kick_lifetime(struct kipsec_sa *sa)
+{
+	spin_lock_bh(&sa->lock);
+	if (!sa->dead)
+		mod_delayed_work(kipsec_wq, &sa->life_work, 0);
+	spin_unlock_bh(&sa->lock);
+}
+
+/* Removes sa from every index; kn->lock held.  The table's reference stays
+ * with the caller, who drops it after unlocking (sa_release()).
+ */
+static void sa_unlink(struct kipsec_net *kn, struct kipsec_sa *sa)
+{
+	lockdep_assert_held(&kn->lock);
+	spin_lock_bh(&sa->lock);
+	sa->dead = true;
+	spin_unlock_bh(&sa->lock);
+	rhashtable_remove_fast(&kn->sa_by_id, &sa->by_id, sa_id_params);
+	if (sa->in_ep)
+		rhltable_remove(&kn->sa_by_ep, &sa->by_ep, sa_ep_params);
+	xa_erase(&kn->sa_xa, sa->xa_index);
+	atomic_dec(&kn->sa_count);
+	atomic_inc(&kn->sa_genid);
+}
+
+/* After sa_unlink() and outside kn->lock: no lifetime work may outlive it. */
+static void sa_release(struct kipsec_sa *sa)
+{
+	cancel_delayed_work_sync(&sa->life_work);
+	kipsec_sa_put(sa);
+}
+
+/* ---- lifetimes (RFC 4301 §4.4.2.1) ---- */
+
+/* now + secs in jiffies, or 0 when the limit is off or too far to matter. */
+static unsigned long deadline(unsigned long start, u64 secs)
+{
+	if (!secs || secs > MAX_JIFFY_OFFSET / HZ / 2)
+		return 0;
+	return start + (unsigned long)secs * HZ;
+}
+
+static bool reached(const struct kipsec_sa *sa, const struct kipsec_lifetime *lt,
+		    unsigned long now)
+{
+	unsigned long t;
+
+	if (lt->packets && atomic64_read(&sa->stats.packets) >= lt->packets)
+		return true;
+	if (lt->bytes && atomic64_read(&sa->stats.bytes) >= lt->bytes)
+		return true;
+	t = deadline(sa->add_jiffies, lt->add_secs);
+	if (t && time_after_eq(now, t))
+		return true;
+	if (READ_ONCE(sa->use_time)) {
+		t = deadline(READ_ONCE(sa->use_jiffies), lt->use_secs);
+		if (t && time_after_eq(now, t))
+			return true;
+	}
+	return false;
+}
+
+static void earliest(unsigned long *next, unsigned long t)
+{
+	if (t && (!*next || time_before(t, *next)))
+		*next = t;
+}
+
+static unsigned long next_deadline(const struct kipsec_sa *sa)
+{
+	unsigned long next = 0, use = READ_ONCE(sa->use_jiffies);
+
+	if (sa->state == KIPSEC_SA_STATE_LARVAL)
+		return sa->add_jiffies + LARVAL_LIFETIME;
+	earliest(&next, deadline(sa->add_jiffies, sa->hard.add_secs));
+	if (READ_ONCE(sa->use_time))
+		earliest(&next, deadline(use, sa->hard.use_secs));
+	if (!sa->soft_sent) {
+		earliest(&next, deadline(sa->add_jiffies, sa->soft.add_secs));
+		if (READ_ONCE(sa->use_time))
+			earliest(&next, deadline(use, sa->soft.use_secs));
+	}
+	return next;
+}
+
+/* kn->lock held: arm the lifetime work for the next deadline, if any. */
+static void sa_schedule(struct kipsec_sa *sa)
+{
+	unsigned long next = next_deadline(sa), now = jiffies;
+
+	if (next)
+		mod_delayed_work(kipsec_wq, &sa->life_work,
+				 time_after(next, now) ? next - now : 0);
+}
+
+static void sa_life_work(struct work_struct *work)
+{
+	struct kipsec_sa *sa = container_of(to_delayed_work(work), struct kipsec_sa, life_work);
+	struct kipsec_net *kn = sa->kn;
+	unsigned long now = jiffies;
+	bool remove = false;
+
+	mutex_lock(&kn->lock);
+	if (sa->dead)
+		goto out;
+	if (sa->state == KIPSEC_SA_STATE_LARVAL) {
+		/* An SPI reservation nobody completed: gone without an event. */
+		remove = time_after_eq(now, sa->add_jiffies + LARVAL_LIFETIME);
+	} else if (reached(sa, &sa->hard, now)) {
+		/* Hard expiry: tell, then the SA is gone (RFC 4301 §4.4.2.1). */
+		kipsec_notify_expire(kn, sa, true);
+		kipsec_count(kn, KIPSEC_CNT_EXPIRES);
+		remove = true;
+	} else if (!sa->soft_sent && reached(sa, &sa->soft, now)) {
+		/* Soft expiry: time to rekey, the SA keeps working. */
+		sa->soft_sent = true;
+		WRITE_ONCE(sa->state, KIPSEC_SA_STATE_DYING);
+		kipsec_notify_expire(kn, sa, false);
+		kipsec_count(kn, KIPSEC_CNT_EXPIRES);
+	}
+	if (remove)
+		sa_unlink(kn, sa);
+	else
+		sa_schedule(sa);
+out:
+	mutex_unlock(&kn->lock);
+	/* The table's reference; we are the lifetime work, so no cancel. */
+	if (remove)
+		kipsec_sa_put(sa);
+}
+
+/* ---- changes ---- */
+
+static int sa_index(struct kipsec_net *kn, struct kipsec_sa *sa)
+{
+	int err = xa_alloc_cyclic(&kn->sa_xa, &sa->xa_index, sa, xa_limit_32b,
+				  &kn->sa_xa_next, GFP_KERNEL);
+
+	return err < 0 ? err : 0;
+}
+
+/* kn->lock held: put a new SA into every index it belongs to. */
+static int sa_link(struct kipsec_net *kn, struct kipsec_sa *sa)
+{
+	int err;
+
+	err = sa_index(kn, sa);
+	if (err)
+		return err;
+	err = rhashtable_insert_fast(&kn->sa_by_id, &sa->by_id, sa_id_params);
+	if (err)
+		goto err_xa;
+	if (sa->state != KIPSEC_SA_STATE_LARVAL) {
+		err = rhltable_insert(&kn->sa_by_ep, &sa->by_ep, sa_ep_params);
+		if (err)
+			goto err_id;
+		sa->in_ep = true;
+	}
+	atomic_inc(&kn->sa_count);
+	atomic_inc(&kn->sa_genid);
+	return 0;
+err_id:
+	rhashtable_remove_fast(&kn->sa_by_id, &sa->by_id, sa_id_params);
+err_xa:
+	xa_erase(&kn->sa_xa, sa->xa_index);
+	return err;
+}
+
+/* kn->lock held: sa takes old's place (same name), old is unlinked. */
+static int sa_replace(struct kipsec_net *kn, struct kipsec_sa *old, struct kipsec_sa *sa)
+{
+	int err;
+
+	err = rhltable_insert(&kn->sa_by_ep, &sa->by_ep, sa_ep_params);
+	if (err)
+		return err;
+	sa->in_ep = true;
+	err = rhashtable_replace_fast(&kn->sa_by_id, &old->by_id, &sa->by_id, sa_id_params);
+	if (err) {
+		rhltable_remove(&kn->sa_by_ep, &sa->by_ep, sa_ep_params);
+		sa->in_ep = false;
+		return err;
+	}
+	spin_lock_bh(&old->lock);
+	old->dead = true;
+	spin_unlock_bh(&old->lock);
+	if (old->in_ep)
+		rhltable_remove(&kn->sa_by_ep, &old->by_ep, sa_ep_params);
+	/* Same dump slot: a dump in progress neither loses nor repeats it. */
+	sa->xa_index = old->xa_index;
+	xa_store(&kn->sa_xa, sa->xa_index, sa, GFP_KERNEL);
+	atomic_inc(&kn->sa_genid);
+	return 0;
+}
+
+int kipsec_sa_insert(struct kipsec_net *kn, struct kipsec_sa *sa, bool replace, bool create,
+		     struct netlink_ext_ack *extack)
+{
+	struct kipsec_sa *old;
+	int err;
+
+	mutex_lock(&kn->lock);
+	old = rhashtable_lookup_fast(&kn->sa_by_id, &sa->id, sa_id_params);
+	if (old && old->state != KIPSEC_SA_STATE_LARVAL && !replace) {
+		NL_SET_ERR_MSG(extack, "an SA with this destination, SPI and protocol exists");
+		err = -EEXIST;
+		goto out;
+	}
+	if (!old && replace && !create) {
+		NL_SET_ERR_MSG(extack, "no SA with this destination, SPI and protocol to replace");
+		err = -ENOENT;
+		goto out;
+	}
+	/* A larval SA (SPI_ALLOC) is completed by replacing it. */
+	err = old ? sa_replace(kn, old, sa) : sa_link(kn, sa);
+	if (err)
+		goto out;
+	sa_schedule(sa);
+	kipsec_notify_sa(kn, sa, KIPSEC_CMD_SA_ADD);
+out:
+	mutex_unlock(&kn->lock);
+	if (!err && old)
+		sa_release(old);
+	return err;
+}
+
+int kipsec_sa_reserve_spi(struct kipsec_net *kn, const struct kipsec_sa_cfg *cfg, u32 min,
+			  u32 max, struct kipsec_sa **out, struct netlink_ext_ack *extack)
+{
+	u64 count = (u64)max - min + 1;
+	u32 start = get_random_u32(), i, tries = min_t(u64, count, SPI_ALLOC_TRIES);
+	struct kipsec_sa *sa;
+	int err = -ENOSPC;
+
+	sa = kipsec_sa_alloc(kn, cfg);
+	if (!sa)
+		return -ENOMEM;
+	sa->state = KIPSEC_SA_STATE_LARVAL;
+	mutex_lock(&kn->lock);
+	for (i = 0; i < tries; i++) {
+		/* A small range is walked whole; a large one is sampled. */
+		u32 off = count <= SPI_ALLOC_TRIES ? (u32)(((u64)start + i) % count)
+						   : (u32)(get_random_u32() % count);
+
+		sa->id.spi = min + off;
+		if (!rhashtable_lookup_fast(&kn->sa_by_id, &sa->id, sa_id_params)) {
+			err = 0;
+			break;
+		}
+	}
+	if (err) {
+		NL_SET_ERR_MSG(extack, "no free SPI in the range");
+		goto fail;
+	}
+	err = sa_link(kn, sa);
+	if (err)
+		goto fail;
+	sa_schedule(sa);
+	/* The caller's reference, for the reply. */
+	refcount_inc(&sa->refcnt);
+	mutex_unlock(&kn->lock);
+	*out = sa;
+	return 0;
+fail:
+	mutex_unlock(&kn->lock);
+	kipsec_sa_free(sa);
+	return err;
+}
+
+int kipsec_sa_delete(struct kipsec_net *kn, const struct kipsec_sa_id *id)
+{
+	struct kipsec_sa *sa;
+
+	mutex_lock(&kn->lock);
+	sa = rhashtable_lookup_fast(&kn->sa_by_id, id, sa_id_params);
+	if (!sa) {
+		mutex_unlock(&kn->lock);
+		return -ENOENT;
+	}
+	sa_unlink(kn, sa);
+	kipsec_notify_sa(kn, sa, KIPSEC_CMD_SA_DEL);
+	mutex_unlock(&kn->lock);
+	sa_release(sa);
+	return 0;
+}
+
+/* proto 0: every SA.  Tells listeners once, not once per SA. */
+void kipsec_sa_flush(struct kipsec_net *kn, u8 proto)
+{
+	struct kipsec_sa *sa, *tmp;
+	unsigned long idx;
+	LIST_HEAD(gone);
+
+	mutex_lock(&kn->lock);
+	xa_for_each(&kn->sa_xa, idx, sa) {
+		if (proto && sa->id.proto != proto)
+			continue;
+		sa_unlink(kn, sa);
+		list_add_tail(&sa->gc, &gone);
+	}
+	kipsec_notify_flush(kn, KIPSEC_CMD_SA_FLUSH, proto);
+	mutex_unlock(&kn->lock);
+	list_for_each_entry_safe(sa, tmp, &gone, gc) {
+		list_del(&sa->gc);
+		sa_release(sa);
+		cond_resched();
+	}
+}
