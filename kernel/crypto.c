@@ -217,15 +217,24 @@ static int init_esp(struct kipsec_xform *xf, bool esn, const struct kipsec_alg_r
 	const char *unavailable;
 	int err;
 
+	/*
+	 * The IV generator templates derive each IV from the sequence
+	 * number: seqiv for the counter-mode AEADs (RFC 4106 §3.1, RFC 7634
+	 * §2), echainiv for CBC, whose IVs must be unpredictable (RFC 3602
+	 * §2.4).  NULL encryption has no IV.
+	 */
 	if (xf->enc->kind == AEAD) {
-		strscpy(name, xf->enc->crypto_name, sizeof(name));
+		err = snprintf(name, sizeof(name), "seqiv(%s)", xf->enc->crypto_name);
 		unavailable = xf->enc->unavailable_msg;
 	} else {
-		if (snprintf(name, sizeof(name), "%s(%s,%s)", esn ? "authencesn" : "authenc",
-			     xf->auth->crypto_name, xf->enc->crypto_name) >= (int)sizeof(name))
-			return -EINVAL;
+		err = snprintf(name, sizeof(name), "%s%s(%s,%s)%s",
+			       xf->enc->iv_len ? "echainiv(" : "", esn ? "authencesn" : "authenc",
+			       xf->auth->crypto_name, xf->enc->crypto_name,
+			       xf->enc->iv_len ? ")" : "");
 		unavailable = "the kernel crypto API cannot combine this encryption and authentication (authenc)";
 	}
+	if (err >= (int)sizeof(name))
+		return -EINVAL;
 	xf->aead = crypto_alloc_aead(name, 0, 0);
 	if (IS_ERR(xf->aead)) {
 		err = PTR_ERR(xf->aead);

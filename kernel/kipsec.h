@@ -7,21 +7,25 @@
 #ifndef _KIPSEC_H
 #define _KIPSEC_H
 
+#include <linux/completion.h>
 #include <linux/in6.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/percpu-refcount.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
+#include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
+#include <net/dst_cache.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/kipsec.h>
 
 struct netlink_ext_ack;
-struct sk_buff;
+struct nf_hook_state;
 struct crypto_aead;
 struct crypto_ahash;
 
@@ -57,7 +61,7 @@ struct kipsec_net {
 
 	/* SAD: by (daddr, SPI, proto) for input, by endpoints for output. */
 	struct rhashtable sa_by_id;
-	struct rhltable sa_by_ep;
+	struct rhashtable sa_by_ep;	/* of struct kipsec_sa_group */
 	struct xarray sa_xa;		/* dump order: an id per SA */
 	u32 sa_xa_next;
 	atomic_t sa_count;
@@ -71,6 +75,19 @@ struct kipsec_net {
 	atomic_t pol_genid;
 
 	struct kipsec_counters __percpu *counters;
+
+	/*
+	 * Packets in flight in the data path (async crypto, held for an
+	 * ACQUIRE): the namespace waits for them before it goes.
+	 */
+	struct percpu_ref inflight;
+	struct completion inflight_done;
+
+	/* Outbound packets waiting for an SA, per (policy, endpoints). */
+	spinlock_t acq_lock;
+	struct list_head acquires;
+	unsigned int acq_count;
+	struct delayed_work acq_work;
 };
 
 extern unsigned int kipsec_net_id;
@@ -150,13 +167,22 @@ struct kipsec_sa_id {
 	u16 pad;			/* zero: the key is hashed as bytes */
 };
 
-/* Output index: the endpoints an SA protects traffic between. */
+/* Output index: the endpoints an SA protects traffic between, and how. */
 struct kipsec_sa_ep {
 	union kipsec_inaddr saddr;
 	union kipsec_inaddr daddr;
 	u8 proto;
 	u8 family;
-	u16 pad;
+	u8 mode;
+	u8 pad;				/* zero: the key is hashed as bytes */
+};
+
+/* The SAs of one kipsec_sa_ep, newest first (RCU list). */
+struct kipsec_sa_group {
+	struct rhash_head node;
+	struct kipsec_sa_ep ep;
+	struct list_head sas;
+	struct rcu_head rcu;
 };
 
 struct kipsec_lifetime {
@@ -177,7 +203,8 @@ struct kipsec_sa_stats {
 
 struct kipsec_sa {
 	struct rhash_head by_id;
-	struct rhlist_head by_ep;
+	struct list_head ep_list;	/* in group->sas */
+	struct kipsec_sa_group *group;	/* NULL: not in sa_by_ep (larval, dead) */
 	struct kipsec_sa_id id;
 	struct kipsec_sa_ep ep;
 	u32 xa_index;
@@ -185,7 +212,6 @@ struct kipsec_sa {
 	u8 state;			/* enum kipsec_sa_state */
 	bool dead;			/* unlinked: no longer to be used */
 	bool soft_sent;			/* the soft EXPIRE went out */
-	bool in_ep;			/* linked in sa_by_ep (not larval) */
 	unsigned long limit_kicked;	/* bit 0 soft, bit 1 hard: work woken once */
 	u32 reqid;
 	u32 flags;			/* KIPSEC_SA_F_* */
@@ -200,6 +226,7 @@ struct kipsec_sa {
 	unsigned long use_jiffies;
 
 	struct kipsec_xform xf;
+	struct dst_cache dst_cache;	/* tunnel mode: the route to the peer */
 	atomic64_t seq_out;		/* last sequence number sent */
 	struct kipsec_replay *replay;	/* inbound window, under lock */
 	spinlock_t lock;
@@ -242,7 +269,7 @@ void kipsec_sa_flush(struct kipsec_net *kn, u8 proto);
 /* RCU lookups; the result carries a reference (kipsec_sa_put) or is NULL. */
 struct kipsec_sa *kipsec_sa_lookup(struct kipsec_net *kn, const struct kipsec_sa_id *id);
 struct kipsec_sa *kipsec_sa_lookup_ep(struct kipsec_net *kn, const struct kipsec_sa_ep *ep,
-				      u8 mode, u32 reqid);
+				      u32 reqid);
 
 void kipsec_sa_put(struct kipsec_sa *sa);
 void kipsec_sa_free(struct kipsec_sa *sa);	/* never inserted */
@@ -290,6 +317,22 @@ struct kipsec_policy {
 	struct rcu_head rcu;
 };
 
+/* What a packet offers to selectors (RFC 4301 §4.4.1.1). */
+struct kipsec_flow {
+	union kipsec_inaddr saddr;
+	union kipsec_inaddr daddr;
+	u8 family;
+	u8 proto;
+	bool opaque;			/* a non-first fragment: ports unknown (§7) */
+	u16 sport;			/* host order */
+	u16 dport;
+};
+
+int kipsec_flow_from_skb(const struct sk_buff *skb, u8 family, struct kipsec_flow *fl);
+/* Caller holds rcu_read_lock(); the first match in priority order. */
+struct kipsec_policy *kipsec_policy_lookup(struct kipsec_net *kn, u8 dir,
+					   const struct kipsec_flow *fl);
+
 int kipsec_spd_init(struct kipsec_net *kn);
 void kipsec_spd_exit(struct kipsec_net *kn);
 int kipsec_policy_insert(struct kipsec_net *kn, struct kipsec_policy *pol,
@@ -301,6 +344,64 @@ void kipsec_policy_flush(struct kipsec_net *kn);
 /* Caller holds rcu_read_lock(). */
 struct kipsec_policy *kipsec_policy_find_id(struct kipsec_net *kn, u32 id);
 
+/* ---- data path (hooks.c, output.c, input.c, esp.c, acquire.c) ---- */
+
+/* Our part of skb->cb while kipsec owns a packet (after NF_STOLEN). */
+struct kipsec_skb_cb {
+	struct kipsec_sa *sa;		/* a reference, dropped when done */
+	void *tmp;			/* crypto request and its buffers */
+	u64 seq;			/* the full sequence number */
+	u16 hoff;			/* ESP/AH header, from the network header */
+	u16 prev;			/* input: the next-header byte naming ESP/AH */
+	u8 family;			/* of the packet's (outer) IP header */
+	u8 nexthdr;			/* ESP trailer / AH next header */
+	u8 outer_tos;			/* input: the outer DS field, for ECN */
+	u8 hlen;			/* ESP/AH header length incl. IV */
+};
+
+#define KIPSEC_CB(skb) ((struct kipsec_skb_cb *)((skb)->cb))
+
+static inline void kipsec_cb_check(void)
+{
+	BUILD_BUG_ON(sizeof(struct kipsec_skb_cb) > sizeof_field(struct sk_buff, cb));
+}
+
+int kipsec_hooks_register(struct net *net);
+void kipsec_hooks_unregister(struct net *net);
+
+/* output.c: protect and send; consumes skb and the SA reference. */
+void kipsec_xmit(struct kipsec_net *kn, struct kipsec_sa *sa, struct sk_buff *skb);
+void kipsec_output_done(struct sk_buff *skb, int err);
+unsigned int kipsec_output_hook(struct kipsec_net *kn, struct sk_buff *skb, u8 family);
+
+/* input.c */
+void kipsec_input_done(struct sk_buff *skb, int err);
+unsigned int kipsec_input_hook(struct kipsec_net *kn, struct sk_buff *skb, u8 family,
+			       const struct nf_hook_state *state, u8 dir);
+
+/* esp.c: the ESP transform (RFC 4303).  Both return 0 when done (the
+ * *_done() callback was not called), -EINPROGRESS when the callback will
+ * be, or an error.
+ */
+unsigned int kipsec_esp_hlen(const struct kipsec_sa *sa);
+unsigned int kipsec_esp_max_payload(const struct kipsec_sa *sa, unsigned int room);
+int kipsec_esp_output(struct sk_buff *skb);
+int kipsec_esp_input(struct sk_buff *skb);
+/* After a successful decryption: checks and strips the trailer. */
+int kipsec_esp_input_finish(struct sk_buff *skb);
+
+/* acquire.c */
+int kipsec_acquire_init(struct kipsec_net *kn);
+void kipsec_acquire_exit(struct kipsec_net *kn);
+unsigned int kipsec_acquire(struct kipsec_net *kn, const struct kipsec_policy *pol,
+			    const struct kipsec_flow *fl, const struct kipsec_sa_ep *ep,
+			    struct sk_buff *skb);
+void kipsec_acquire_kick(struct kipsec_net *kn);
+void kipsec_acquire_forget(struct kipsec_net *kn, u32 pol_id);
+
+/* sa.c: per-packet accounting; false when the hard limit is reached. */
+bool kipsec_sa_account(struct kipsec_sa *sa, unsigned int bytes);
+
 /* ---- netlink (netlink.c) ---- */
 
 int kipsec_genl_init(void);
@@ -309,6 +410,8 @@ void kipsec_notify_sa(struct kipsec_net *kn, const struct kipsec_sa *sa, u8 cmd)
 void kipsec_notify_expire(struct kipsec_net *kn, const struct kipsec_sa *sa, bool hard);
 void kipsec_notify_flush(struct kipsec_net *kn, u8 cmd, u8 proto);
 void kipsec_notify_policy(struct kipsec_net *kn, const struct kipsec_policy *pol, u8 cmd);
+void kipsec_notify_acquire(struct kipsec_net *kn, const struct kipsec_policy *pol,
+			   const struct kipsec_flow *fl);
 
 static inline size_t kipsec_addr_len(u8 family)
 {

@@ -11,6 +11,7 @@
 #include <linux/percpu.h>
 #include <linux/workqueue.h>
 #include <net/genetlink.h>
+#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
@@ -20,6 +21,13 @@
 unsigned int kipsec_net_id __read_mostly;
 struct workqueue_struct *kipsec_wq __read_mostly;
 
+static void inflight_release(struct percpu_ref *ref)
+{
+	struct kipsec_net *kn = container_of(ref, struct kipsec_net, inflight);
+
+	complete(&kn->inflight_done);
+}
+
 static int __net_init kipsec_net_init(struct net *net)
 {
 	struct kipsec_net *kn = kipsec_pernet(net);
@@ -27,27 +35,64 @@ static int __net_init kipsec_net_init(struct net *net)
 
 	kn->net = net;
 	mutex_init(&kn->lock);
+	init_completion(&kn->inflight_done);
+	err = percpu_ref_init(&kn->inflight, inflight_release, 0, GFP_KERNEL);
+	if (err)
+		return err;
+	err = -ENOMEM;
 	kn->counters = alloc_percpu(struct kipsec_counters);
 	if (!kn->counters)
-		return -ENOMEM;
+		goto err_ref;
 	err = kipsec_sad_init(kn);
 	if (err)
 		goto err_counters;
 	err = kipsec_spd_init(kn);
 	if (err)
 		goto err_sad;
+	err = kipsec_acquire_init(kn);
+	if (err)
+		goto err_spd;
+	/*
+	 * IPv6 reassembles only after LOCAL_IN: have it done before, as
+	 * conntrack would, so that fragmented ESP reaches our hook whole.
+	 */
+	err = nf_defrag_ipv6_enable(net);
+	if (err)
+		goto err_acquire;
+	err = kipsec_hooks_register(net);
+	if (err)
+		goto err_defrag;
 	return 0;
+err_defrag:
+	nf_defrag_ipv6_disable(net);
+err_acquire:
+	kipsec_acquire_exit(kn);
+err_spd:
+	kipsec_spd_exit(kn);
 err_sad:
 	kipsec_sad_exit(kn);
 err_counters:
 	free_percpu(kn->counters);
+err_ref:
+	percpu_ref_exit(&kn->inflight);
 	return err;
 }
 
+/*
+ * No new packets once the hooks are gone; then the held ones are dropped
+ * and the ones inside the crypto API awaited, before anything they use
+ * goes away.
+ */
 static void __net_exit kipsec_net_exit(struct net *net)
 {
 	struct kipsec_net *kn = kipsec_pernet(net);
 
+	kipsec_hooks_unregister(net);
+	nf_defrag_ipv6_disable(net);
+	kipsec_acquire_exit(kn);
+	percpu_ref_kill(&kn->inflight);
+	wait_for_completion(&kn->inflight_done);
+	percpu_ref_exit(&kn->inflight);
 	kipsec_spd_exit(kn);
 	kipsec_sad_exit(kn);
 	free_percpu(kn->counters);

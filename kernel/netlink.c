@@ -10,6 +10,7 @@
 #include <linux/skbuff.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 
 #include "kipsec.h"
@@ -35,6 +36,7 @@ static const struct nla_policy alg_policy[KIPSEC_ALG_A_MAX + 1] = {
 	[KIPSEC_ALG_A_NAME] = { .type = NLA_NUL_STRING, .len = KIPSEC_ALG_NAME_MAX - 1 },
 	[KIPSEC_ALG_A_KEY] = { .type = NLA_BINARY, .len = KIPSEC_KEY_MAX },
 	[KIPSEC_ALG_A_ICV_LEN] = NLA_POLICY_RANGE(NLA_U32, 1, 64),
+	[KIPSEC_ALG_A_KEY_LEN] = { .type = NLA_REJECT },
 };
 
 static const struct nla_policy life_policy[KIPSEC_LIFE_A_MAX + 1] = {
@@ -279,6 +281,8 @@ static int put_alg(struct sk_buff *skb, int type, const struct kipsec_alg_desc *
 
 	if (!nest ||
 	    nla_put_string(skb, KIPSEC_ALG_A_NAME, d->name) ||
+	    /* The length tells AES-128 from AES-256 without giving the key away. */
+	    nla_put_u32(skb, KIPSEC_ALG_A_KEY_LEN, key_len) ||
 	    (keys && key_len && nla_put(skb, KIPSEC_ALG_A_KEY, key_len, key)) ||
 	    (icv_len && nla_put_u32(skb, KIPSEC_ALG_A_ICV_LEN, icv_len)))
 		return -EMSGSIZE;
@@ -409,10 +413,11 @@ static int put_tmpl(struct sk_buff *skb, const struct kipsec_tmpl *t)
 	    nla_put_u8(skb, KIPSEC_TMPL_A_MODE, t->mode) ||
 	    nla_put_u32(skb, KIPSEC_TMPL_A_REQID, t->reqid))
 		return -EMSGSIZE;
+	/* A tunnel endpoint left open is all zeroes: not sent. */
 	if (t->family &&
 	    (nla_put_u16(skb, KIPSEC_TMPL_A_FAMILY, t->family) ||
-	     nla_put(skb, KIPSEC_TMPL_A_SRC, alen, &t->saddr) ||
-	     nla_put(skb, KIPSEC_TMPL_A_DST, alen, &t->daddr)))
+	     (!ipv6_addr_any(&t->saddr.a6) && nla_put(skb, KIPSEC_TMPL_A_SRC, alen, &t->saddr)) ||
+	     (!ipv6_addr_any(&t->daddr.a6) && nla_put(skb, KIPSEC_TMPL_A_DST, alen, &t->daddr))))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -546,6 +551,48 @@ void kipsec_notify_expire(struct kipsec_net *kn, const struct kipsec_sa *sa, boo
 	multicast(kn, skb, GFP_KERNEL);
 }
 
+/* The packet that asked: a selector of single addresses (RFC 4301 §5.1). */
+static int put_sel_pkt(struct sk_buff *skb, const struct kipsec_flow *fl)
+{
+	struct kipsec_selector sel = {
+		.saddr = fl->saddr,
+		.daddr = fl->daddr,
+		.family = fl->family,
+		.splen = kipsec_addr_len(fl->family) * 8,
+		.dplen = kipsec_addr_len(fl->family) * 8,
+		.proto = fl->proto,
+		.sport = fl->opaque ? 0 : fl->sport,
+		.dport = fl->opaque ? 0 : fl->dport,
+	};
+	struct nlattr *nest = nla_nest_start(skb, KIPSEC_A_SEL_PKT);
+
+	if (!nest || put_selector(skb, &sel))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* From the data path: atomic context. */
+void kipsec_notify_acquire(struct kipsec_net *kn, const struct kipsec_policy *pol,
+			   const struct kipsec_flow *fl)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!listening(kn))
+		return;
+	skb = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &kipsec_family, 0, KIPSEC_CMD_ACQUIRE);
+	if (!hdr || put_policy(skb, KIPSEC_A_POLICY, pol) || put_sel_pkt(skb, fl)) {
+		kfree_skb(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	multicast(kn, skb, GFP_ATOMIC);
+}
+
 void kipsec_notify_flush(struct kipsec_net *kn, u8 cmd, u8 proto)
 {
 	struct sk_buff *skb;
@@ -563,6 +610,36 @@ void kipsec_notify_flush(struct kipsec_net *kn, u8 cmd, u8 proto)
 	}
 	genlmsg_end(skb, hdr);
 	multicast(kn, skb, GFP_KERNEL);
+}
+
+/* ---- permissions ---- */
+
+/*
+ * Permissions are checked here rather than by genetlink's
+ * GENL_UNS_ADMIN_PERM so that a refusal, like any other, says why.
+ */
+#define OP_ADMIN	BIT(0)
+
+static int check_admin(const struct sk_buff *skb, struct net *net, struct netlink_ext_ack *extack)
+{
+	if (netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN))
+		return 0;
+	NL_SET_ERR_MSG(extack, "needs CAP_NET_ADMIN in the network namespace's user namespace");
+	return -EPERM;
+}
+
+static int kipsec_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			   struct genl_info *info)
+{
+	if (!(ops->internal_flags & OP_ADMIN))
+		return 0;
+	return check_admin(skb, genl_info_net(info), info->extack);
+}
+
+/* Dumps have no pre_doit: their start checks. */
+static int dump_start_admin(struct netlink_callback *cb)
+{
+	return check_admin(cb->skb, sock_net(cb->skb->sk), cb->extack);
 }
 
 /* ---- SA commands ---- */
@@ -718,7 +795,10 @@ static int sa_get_doit(struct sk_buff *skb, struct genl_info *info)
 static int sa_dump_start(struct netlink_callback *cb)
 {
 	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
+	int err = dump_start_admin(cb);
 
+	if (err)
+		return err;
 	cb->args[0] = 0;				/* next dump index */
 	cb->args[1] = !!di->attrs[KIPSEC_A_SHOW_KEYS];
 	return 0;
@@ -891,7 +971,7 @@ static int parse_selector(struct nlattr **tb, const struct nlattr *nest,
 	return 0;
 }
 
-static int parse_tmpl(const struct nlattr *nest, struct kipsec_tmpl *t,
+static int parse_tmpl(const struct nlattr *nest, u8 dir, struct kipsec_tmpl *t,
 		      struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[KIPSEC_TMPL_A_MAX + 1];
@@ -919,14 +999,19 @@ static int parse_tmpl(const struct nlattr *nest, struct kipsec_tmpl *t,
 		}
 		return 0;
 	}
+	/*
+	 * The peer is needed: the destination of outbound traffic, the
+	 * source of inbound.  Our own end may be left to routing (outbound)
+	 * or match any local address (inbound).
+	 */
 	if (REQUIRE(extack, nest, tb, KIPSEC_TMPL_A_FAMILY) ||
-	    REQUIRE(extack, nest, tb, KIPSEC_TMPL_A_SRC) ||
-	    REQUIRE(extack, nest, tb, KIPSEC_TMPL_A_DST))
+	    (dir == KIPSEC_DIR_OUT ? REQUIRE(extack, nest, tb, KIPSEC_TMPL_A_DST) :
+				     REQUIRE(extack, nest, tb, KIPSEC_TMPL_A_SRC)))
 		return -EINVAL;
 	err = get_family(tb[KIPSEC_TMPL_A_FAMILY], &t->family, extack);
-	if (!err)
+	if (!err && tb[KIPSEC_TMPL_A_SRC])
 		err = get_addr(tb[KIPSEC_TMPL_A_SRC], t->family, &t->saddr, extack);
-	if (!err)
+	if (!err && tb[KIPSEC_TMPL_A_DST])
 		err = get_addr(tb[KIPSEC_TMPL_A_DST], t->family, &t->daddr, extack);
 	return err;
 }
@@ -963,7 +1048,7 @@ static int policy_add_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -EINVAL;
 		if (REQUIRE(extack, nest, tb, KIPSEC_POL_A_TMPL))
 			goto fail;
-		err = parse_tmpl(tb[KIPSEC_POL_A_TMPL], &pol->tmpl, extack);
+		err = parse_tmpl(tb[KIPSEC_POL_A_TMPL], pol->dir, &pol->tmpl, extack);
 		if (err)
 			goto fail;
 	} else if (tb[KIPSEC_POL_A_TMPL] || tb[KIPSEC_POL_A_LEVEL]) {
@@ -1100,16 +1185,21 @@ nospace:
 
 /* ---- the family ---- */
 
+static int policy_dump_start(struct netlink_callback *cb)
+{
+	return dump_start_admin(cb);
+}
+
 static const struct genl_ops kipsec_ops[] = {
 	{
 		.cmd = KIPSEC_CMD_SA_ADD,
 		.doit = sa_add_doit,
-		.flags = GENL_UNS_ADMIN_PERM,
+		.internal_flags = OP_ADMIN,
 	},
 	{
 		.cmd = KIPSEC_CMD_SA_DEL,
 		.doit = sa_del_doit,
-		.flags = GENL_UNS_ADMIN_PERM,
+		.internal_flags = OP_ADMIN,
 	},
 	{
 		/* Keys are secrets: reading SAs is an administrator's job too. */
@@ -1117,38 +1207,39 @@ static const struct genl_ops kipsec_ops[] = {
 		.doit = sa_get_doit,
 		.start = sa_dump_start,
 		.dumpit = sa_dumpit,
-		.flags = GENL_UNS_ADMIN_PERM,
+		.internal_flags = OP_ADMIN,
 	},
 	{
 		.cmd = KIPSEC_CMD_SA_FLUSH,
 		.doit = sa_flush_doit,
-		.flags = GENL_UNS_ADMIN_PERM,
+		.internal_flags = OP_ADMIN,
 	},
 	{
 		.cmd = KIPSEC_CMD_SPI_ALLOC,
 		.doit = spi_alloc_doit,
-		.flags = GENL_UNS_ADMIN_PERM,
+		.internal_flags = OP_ADMIN,
 	},
 	{
 		.cmd = KIPSEC_CMD_POLICY_ADD,
 		.doit = policy_add_doit,
-		.flags = GENL_UNS_ADMIN_PERM,
+		.internal_flags = OP_ADMIN,
 	},
 	{
 		.cmd = KIPSEC_CMD_POLICY_DEL,
 		.doit = policy_del_doit,
-		.flags = GENL_UNS_ADMIN_PERM,
+		.internal_flags = OP_ADMIN,
 	},
 	{
 		.cmd = KIPSEC_CMD_POLICY_GET,
 		.doit = policy_get_doit,
+		.start = policy_dump_start,
 		.dumpit = policy_dumpit,
-		.flags = GENL_UNS_ADMIN_PERM,
+		.internal_flags = OP_ADMIN,
 	},
 	{
 		.cmd = KIPSEC_CMD_POLICY_FLUSH,
 		.doit = policy_flush_doit,
-		.flags = GENL_UNS_ADMIN_PERM,
+		.internal_flags = OP_ADMIN,
 	},
 	{
 		/* Counters hold no secrets: anyone may read them. */
@@ -1165,9 +1256,16 @@ static struct genl_family kipsec_family __ro_after_init = {
 	.netnsok = true,
 	/* kn->lock serialises changes; requests need no global lock. */
 	.parallel_ops = true,
+	.pre_doit = kipsec_pre_doit,
 	.module = THIS_MODULE,
 	.ops = kipsec_ops,
 	.n_ops = ARRAY_SIZE(kipsec_ops),
+	/*
+	 * SA_ADD takes NLM_F_REPLACE / NLM_F_CREATE as rtnetlink does, which
+	 * genetlink refuses for operations at or after resv_start_op.  Every
+	 * operation still has its attributes validated strictly.
+	 */
+	.resv_start_op = __KIPSEC_CMD_MAX,
 	.mcgrps = kipsec_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(kipsec_mcgrps),
 };

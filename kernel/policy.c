@@ -9,8 +9,14 @@
  * dumps.
  */
 #include <linux/netlink.h>
+#include <linux/inetdevice.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
+
+#include <net/ip.h>
+#include <net/ipv6.h>
 
 #include "kipsec.h"
 
@@ -106,6 +112,7 @@ int kipsec_policy_delete(struct kipsec_net *kn, u32 id, u8 dir,
 	policy_unlink(kn, pol);
 	kipsec_notify_policy(kn, pol, KIPSEC_CMD_POLICY_DEL);
 	mutex_unlock(&kn->lock);
+	kipsec_acquire_forget(kn, pol->id);
 	kfree_rcu(pol, rcu);
 	return 0;
 }
@@ -122,9 +129,109 @@ void kipsec_policy_flush(struct kipsec_net *kn)
 	}
 	kipsec_notify_flush(kn, KIPSEC_CMD_POLICY_FLUSH, 0);
 	mutex_unlock(&kn->lock);
+	kipsec_acquire_forget(kn, 0);
 }
 
 struct kipsec_policy *kipsec_policy_find_id(struct kipsec_net *kn, u32 id)
 {
 	return xa_load(&kn->pol_xa, id);
+}
+
+/* ---- matching packets (RFC 4301 §4.4.1.1, §5) ---- */
+
+static bool prefix_match(const union kipsec_inaddr *net, const union kipsec_inaddr *addr, u8 plen,
+			 u8 family)
+{
+	if (!plen)
+		return true;
+	if (family == AF_INET)
+		return !((net->a4 ^ addr->a4) & inet_make_mask(plen));
+	return ipv6_prefix_equal(&net->a6, &addr->a6, plen);
+}
+
+static bool selector_match(const struct kipsec_selector *sel, const struct kipsec_flow *fl)
+{
+	if (sel->family != fl->family ||
+	    !prefix_match(&sel->saddr, &fl->saddr, sel->splen, fl->family) ||
+	    !prefix_match(&sel->daddr, &fl->daddr, sel->dplen, fl->family))
+		return false;
+	if (sel->proto && sel->proto != fl->proto)
+		return false;
+	if (!sel->sport && !sel->dport)
+		return true;
+	/* Ports of a non-first fragment are OPAQUE: only ANY matches (§7.1). */
+	if (fl->opaque)
+		return false;
+	return (!sel->sport || sel->sport == fl->sport) && (!sel->dport || sel->dport == fl->dport);
+}
+
+struct kipsec_policy *kipsec_policy_lookup(struct kipsec_net *kn, u8 dir,
+					   const struct kipsec_flow *fl)
+{
+	struct kipsec_policy *pol;
+
+	list_for_each_entry_rcu(pol, &kn->policies[dir], list)
+		if (selector_match(&pol->sel, fl))
+			return pol;
+	return NULL;
+}
+
+static void flow_ports(const struct sk_buff *skb, unsigned int off, struct kipsec_flow *fl)
+{
+	__be16 ports[2], *p;
+
+	if (fl->proto != IPPROTO_TCP && fl->proto != IPPROTO_UDP && fl->proto != IPPROTO_SCTP)
+		return;
+	p = skb_header_pointer(skb, off, sizeof(ports), ports);
+	if (!p) {
+		/* Too short to hold them: treat as unknown, like a fragment. */
+		fl->opaque = true;
+		return;
+	}
+	fl->sport = ntohs(p[0]);
+	fl->dport = ntohs(p[1]);
+}
+
+/* The selector fields of the packet at skb's network header. */
+int kipsec_flow_from_skb(const struct sk_buff *skb, u8 family, struct kipsec_flow *fl)
+{
+	unsigned int noff = skb_network_offset(skb);
+
+	memset(fl, 0, sizeof(*fl));
+	fl->family = family;
+	if (family == AF_INET) {
+		struct iphdr _iph;
+		const struct iphdr *iph = skb_header_pointer(skb, noff, sizeof(_iph), &_iph);
+
+		if (!iph || iph->ihl < 5)
+			return -EINVAL;
+		fl->saddr.a4 = iph->saddr;
+		fl->daddr.a4 = iph->daddr;
+		fl->proto = iph->protocol;
+		if (iph->frag_off & htons(IP_OFFSET))
+			fl->opaque = true;
+		else
+			flow_ports(skb, noff + iph->ihl * 4, fl);
+	} else {
+		struct ipv6hdr _ip6h;
+		const struct ipv6hdr *ip6h = skb_header_pointer(skb, noff, sizeof(_ip6h), &_ip6h);
+		__be16 frag_off = 0;
+		u8 nexthdr;
+		int off;
+
+		if (!ip6h)
+			return -EINVAL;
+		fl->saddr.a6 = ip6h->saddr;
+		fl->daddr.a6 = ip6h->daddr;
+		nexthdr = ip6h->nexthdr;
+		off = ipv6_skip_exthdr(skb, noff + sizeof(*ip6h), &nexthdr, &frag_off);
+		if (off < 0)
+			return -EINVAL;
+		fl->proto = nexthdr;
+		if (frag_off & htons(IP6_OFFSET))
+			fl->opaque = true;
+		else
+			flow_ports(skb, off, fl);
+	}
+	return 0;
 }

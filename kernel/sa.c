@@ -3,8 +3,10 @@
  * kipsec: the security association database (RFC 4301 §4.4.2).
  *
  * Each namespace indexes its SAs three ways: by (destination, SPI,
- * protocol) for inbound packets (RFC 4301 §4.1), by endpoints for the
- * outbound template lookup, and by a dense id for dumps.  Readers use RCU
+ * protocol) for inbound packets (RFC 4301 §4.1), by endpoints and mode for
+ * the outbound template lookup (a group per endpoint pair, newest SA
+ * first, so that the lookup usually stops at the head and removal never
+ * walks), and by a dense id for dumps.  Readers use RCU
  * and take a reference; every change happens under kn->lock in process
  * context.  Lifetimes are driven by one delayed work per SA, which wakes at
  * the next deadline or when the data path reports a byte or packet limit.
@@ -38,8 +40,8 @@ static const struct rhashtable_params sa_id_params = {
 
 static const struct rhashtable_params sa_ep_params = {
 	.key_len = sizeof(struct kipsec_sa_ep),
-	.key_offset = offsetof(struct kipsec_sa, ep),
-	.head_offset = offsetof(struct kipsec_sa, by_ep),
+	.key_offset = offsetof(struct kipsec_sa_group, ep),
+	.head_offset = offsetof(struct kipsec_sa_group, node),
 	.automatic_shrinking = true,
 };
 
@@ -53,7 +55,7 @@ int kipsec_sad_init(struct kipsec_net *kn)
 	err = rhashtable_init(&kn->sa_by_id, &sa_id_params);
 	if (err)
 		return err;
-	err = rhltable_init(&kn->sa_by_ep, &sa_ep_params);
+	err = rhashtable_init(&kn->sa_by_ep, &sa_ep_params);
 	if (err) {
 		rhashtable_destroy(&kn->sa_by_id);
 		return err;
@@ -70,7 +72,7 @@ void kipsec_sad_exit(struct kipsec_net *kn)
 	kipsec_sa_flush(kn, 0);
 	WARN_ON(!xa_empty(&kn->sa_xa));
 	xa_destroy(&kn->sa_xa);
-	rhltable_destroy(&kn->sa_by_ep);
+	rhashtable_destroy(&kn->sa_by_ep);
 	rhashtable_destroy(&kn->sa_by_id);
 }
 
@@ -85,6 +87,11 @@ struct kipsec_sa *kipsec_sa_alloc(struct kipsec_net *kn, const struct kipsec_sa_
 		kfree(sa);
 		return NULL;
 	}
+	if (dst_cache_init(&sa->dst_cache, GFP_KERNEL)) {
+		kipsec_replay_free(sa->replay);
+		kfree(sa);
+		return NULL;
+	}
 	sa->kn = kn;
 	sa->id = cfg->id;
 	sa->id.pad = 0;
@@ -92,6 +99,7 @@ struct kipsec_sa *kipsec_sa_alloc(struct kipsec_net *kn, const struct kipsec_sa_
 	sa->ep.daddr = cfg->id.daddr;
 	sa->ep.proto = cfg->id.proto;
 	sa->ep.family = cfg->id.family;
+	sa->ep.mode = cfg->mode;
 	sa->mode = cfg->mode;
 	sa->reqid = cfg->reqid;
 	sa->flags = cfg->flags;
@@ -105,6 +113,7 @@ struct kipsec_sa *kipsec_sa_alloc(struct kipsec_net *kn, const struct kipsec_sa_
 	sa->add_jiffies = jiffies;
 	spin_lock_init(&sa->lock);
 	INIT_LIST_HEAD(&sa->gc);
+	INIT_LIST_HEAD(&sa->ep_list);
 	INIT_DELAYED_WORK(&sa->life_work, sa_life_work);
 	INIT_RCU_WORK(&sa->free_work, sa_free_work);
 	refcount_set(&sa->refcnt, 1);
@@ -113,6 +122,7 @@ struct kipsec_sa *kipsec_sa_alloc(struct kipsec_net *kn, const struct kipsec_sa_
 
 void kipsec_sa_free(struct kipsec_sa *sa)
 {
+	dst_cache_destroy(&sa->dst_cache);
 	kipsec_xform_destroy(&sa->xf);
 	kipsec_replay_free(sa->replay);
 	kfree_sensitive(sa);
@@ -149,34 +159,72 @@ struct kipsec_sa *kipsec_sa_lookup(struct kipsec_net *kn, const struct kipsec_sa
 }
 
 /*
- * The SA to protect outbound traffic between these endpoints: mature before
- * dying (a dying one is being rekeyed, RFC 4301 §4.5), then the newest.
+ * The SA to protect outbound traffic between these endpoints: the newest
+ * mature one, else the newest dying one (being rekeyed, RFC 4301 §4.5).
+ * reqid 0 takes any.
  */
 struct kipsec_sa *kipsec_sa_lookup_ep(struct kipsec_net *kn, const struct kipsec_sa_ep *ep,
-				      u8 mode, u32 reqid)
+				      u32 reqid)
 {
 	struct kipsec_sa *sa, *best = NULL;
-	struct rhlist_head *list, *pos;
+	struct kipsec_sa_group *g;
 
 	rcu_read_lock();
-	list = rhltable_lookup(&kn->sa_by_ep, ep, sa_ep_params);
-	rhl_for_each_entry_rcu(sa, pos, list, by_ep) {
-		if (!kipsec_sa_usable(sa) || sa->mode != mode || (reqid && sa->reqid != reqid))
-			continue;
-		if (best) {
-			bool mature = READ_ONCE(sa->state) == KIPSEC_SA_STATE_MATURE;
-			bool best_mature = READ_ONCE(best->state) == KIPSEC_SA_STATE_MATURE;
-
-			if (best_mature && !mature)
+	g = rhashtable_lookup(&kn->sa_by_ep, ep, sa_ep_params);
+	if (g) {
+		list_for_each_entry_rcu(sa, &g->sas, ep_list) {
+			if (!kipsec_sa_usable(sa) || (reqid && sa->reqid != reqid))
 				continue;
-			if (best_mature == mature && time_before(sa->add_jiffies, best->add_jiffies))
-				continue;
+			if (READ_ONCE(sa->state) == KIPSEC_SA_STATE_MATURE) {
+				best = sa;
+				break;
+			}
+			if (!best)
+				best = sa;
 		}
-		best = sa;
 	}
 	best = sa_get_rcu(best);
 	rcu_read_unlock();
 	return best;
+}
+
+/* kn->lock held: the SA joins the head of its endpoints' group. */
+static int ep_link(struct kipsec_net *kn, struct kipsec_sa *sa)
+{
+	struct kipsec_sa_group *g;
+	int err;
+
+	g = rhashtable_lookup_fast(&kn->sa_by_ep, &sa->ep, sa_ep_params);
+	if (!g) {
+		g = kzalloc(sizeof(*g), GFP_KERNEL);
+		if (!g)
+			return -ENOMEM;
+		g->ep = sa->ep;
+		INIT_LIST_HEAD(&g->sas);
+		err = rhashtable_insert_fast(&kn->sa_by_ep, &g->node, sa_ep_params);
+		if (err) {
+			kfree(g);
+			return err;
+		}
+	}
+	list_add_rcu(&sa->ep_list, &g->sas);
+	sa->group = g;
+	return 0;
+}
+
+/* kn->lock held; the group goes with its last SA. */
+static void ep_unlink(struct kipsec_net *kn, struct kipsec_sa *sa)
+{
+	struct kipsec_sa_group *g = sa->group;
+
+	if (!g)
+		return;
+	list_del_rcu(&sa->ep_list);
+	sa->group = NULL;
+	if (list_empty(&g->sas)) {
+		rhashtable_remove_fast(&kn->sa_by_ep, &g->node, sa_ep_params);
+		kfree_rcu(g, rcu);
+	}
 }
 
 void kipsec_sa_kick_lifetime(struct kipsec_sa *sa)
@@ -185,6 +233,46 @@ void kipsec_sa_kick_lifetime(struct kipsec_sa *sa)
 	if (!sa->dead)
 		mod_delayed_work(kipsec_wq, &sa->life_work, 0);
 	spin_unlock_bh(&sa->lock);
+}
+
+static bool over(const struct kipsec_lifetime *lt, u64 packets, u64 bytes)
+{
+	return (lt->packets && packets >= lt->packets) || (lt->bytes && bytes >= lt->bytes);
+}
+
+/*
+ * Counts one packet of the data path.  Crossing a soft or hard limit wakes
+ * the lifetime work once; past the hard limit the SA refuses packets even
+ * before that work has removed it (RFC 4301 §4.4.2.1).
+ */
+bool kipsec_sa_account(struct kipsec_sa *sa, unsigned int bytes)
+{
+	u64 packets = atomic64_inc_return(&sa->stats.packets);
+	u64 total = atomic64_add_return(bytes, &sa->stats.bytes);
+	bool kick = false;
+
+	if (unlikely(!READ_ONCE(sa->use_time))) {
+		/* First use: the use-time limits start counting now. */
+		WRITE_ONCE(sa->use_jiffies, jiffies);
+		smp_wmb();
+		WRITE_ONCE(sa->use_time, ktime_get_real_seconds());
+		kick = sa->soft.use_secs || sa->hard.use_secs;
+	}
+	if (unlikely(over(&sa->soft, packets, total)) && !test_and_set_bit(0, &sa->limit_kicked))
+		kick = true;
+	if (unlikely(over(&sa->hard, packets, total))) {
+		if (!test_and_set_bit(1, &sa->limit_kicked))
+			kick = true;
+		if ((sa->hard.packets && packets > sa->hard.packets) ||
+		    (sa->hard.bytes && total - bytes >= sa->hard.bytes)) {
+			if (kick)
+				kipsec_sa_kick_lifetime(sa);
+			return false;
+		}
+	}
+	if (kick)
+		kipsec_sa_kick_lifetime(sa);
+	return true;
 }
 
 /* Removes sa from every index; kn->lock held.  The table's reference stays
@@ -197,8 +285,7 @@ static void sa_unlink(struct kipsec_net *kn, struct kipsec_sa *sa)
 	sa->dead = true;
 	spin_unlock_bh(&sa->lock);
 	rhashtable_remove_fast(&kn->sa_by_id, &sa->by_id, sa_id_params);
-	if (sa->in_ep)
-		rhltable_remove(&kn->sa_by_ep, &sa->by_ep, sa_ep_params);
+	ep_unlink(kn, sa);
 	xa_erase(&kn->sa_xa, sa->xa_index);
 	atomic_dec(&kn->sa_count);
 	atomic_inc(&kn->sa_genid);
@@ -332,10 +419,9 @@ static int sa_link(struct kipsec_net *kn, struct kipsec_sa *sa)
 	if (err)
 		goto err_xa;
 	if (sa->state != KIPSEC_SA_STATE_LARVAL) {
-		err = rhltable_insert(&kn->sa_by_ep, &sa->by_ep, sa_ep_params);
+		err = ep_link(kn, sa);
 		if (err)
 			goto err_id;
-		sa->in_ep = true;
 	}
 	atomic_inc(&kn->sa_count);
 	atomic_inc(&kn->sa_genid);
@@ -352,21 +438,18 @@ static int sa_replace(struct kipsec_net *kn, struct kipsec_sa *old, struct kipse
 {
 	int err;
 
-	err = rhltable_insert(&kn->sa_by_ep, &sa->by_ep, sa_ep_params);
+	err = ep_link(kn, sa);
 	if (err)
 		return err;
-	sa->in_ep = true;
 	err = rhashtable_replace_fast(&kn->sa_by_id, &old->by_id, &sa->by_id, sa_id_params);
 	if (err) {
-		rhltable_remove(&kn->sa_by_ep, &sa->by_ep, sa_ep_params);
-		sa->in_ep = false;
+		ep_unlink(kn, sa);
 		return err;
 	}
 	spin_lock_bh(&old->lock);
 	old->dead = true;
 	spin_unlock_bh(&old->lock);
-	if (old->in_ep)
-		rhltable_remove(&kn->sa_by_ep, &old->by_ep, sa_ep_params);
+	ep_unlink(kn, old);
 	/* Same dump slot: a dump in progress neither loses nor repeats it. */
 	sa->xa_index = old->xa_index;
 	xa_store(&kn->sa_xa, sa->xa_index, sa, GFP_KERNEL);
@@ -402,6 +485,8 @@ out:
 	mutex_unlock(&kn->lock);
 	if (!err && old)
 		sa_release(old);
+	if (!err)
+		kipsec_acquire_kick(kn);
 	return err;
 }
 

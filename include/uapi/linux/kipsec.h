@@ -130,6 +130,7 @@ enum kipsec_alg_attr {
 	KIPSEC_ALG_A_NAME,		/* NUL-terminated string */
 	KIPSEC_ALG_A_KEY,		/* binary, <= KIPSEC_KEY_MAX bytes */
 	KIPSEC_ALG_A_ICV_LEN,		/* u32, bytes */
+	KIPSEC_ALG_A_KEY_LEN,		/* u32, bytes of the key (replies only, keys or not) */
 
 	__KIPSEC_ALG_A_MAX,
 	KIPSEC_ALG_A_MAX = __KIPSEC_ALG_A_MAX - 1

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kipsec: the ESP transform (RFC 4303), through the crypto API's AEAD
+ * interface.
+ *
+ *   | SPI | Seq | IV | payload | padding | pad len | next hdr | ICV |
+ *                     <------------ encrypted ---------------->
+ *    <------------------------ authenticated ----------------->
+ *
+ * The associated data is SPI and sequence number; with extended sequence
+ * numbers the high half sits between them, where authencesn and the
+ * RFC 4106/7634 AEADs expect it (RFC 4303 §2.2.1, RFC 4106 §5).  It lives
+ * in a small buffer of its own that heads the scatterlist, so the packet
+ * itself never has to make room for bytes that are not sent.  The IV
+ * generators of the crypto API (seqiv, echainiv) derive the IV from the
+ * 64-bit sequence number, so an IV never repeats under a key.
+ *
+ * The mode code (output.c, input.c) has placed the ESP header at
+ * KIPSEC_CB(skb)->hoff from the network header before these run.
+ */
+#include <crypto/aead.h>
+#include <linux/ip.h>
+#include <linux/scatterlist.h>
+#include <linux/skbuff.h>
+#include <net/esp.h>
+
+#include "kipsec.h"
+
+#define ESP_HDR_LEN	8	/* SPI + sequence number */
+#define ESP_TRAILER_MIN	2	/* pad length + next header */
+
+static unsigned int esp_block(const struct kipsec_sa *sa)
+{
+	/* The trailer ends on a 4-byte boundary whatever the cipher (§2.4). */
+	return ALIGN(crypto_aead_blocksize(sa->xf.aead), 4);
+}
+
+unsigned int kipsec_esp_hlen(const struct kipsec_sa *sa)
+{
+	return ESP_HDR_LEN + crypto_aead_ivsize(sa->xf.aead);
+}
+
+/* The longest payload that fits in room bytes of ESP header, payload and trailer. */
+unsigned int kipsec_esp_max_payload(const struct kipsec_sa *sa, unsigned int room)
+{
+	unsigned int fixed = kipsec_esp_hlen(sa) + sa->xf.icv_len;
+
+	if (room < fixed + esp_block(sa))
+		return 0;
+	return round_down(room - fixed, esp_block(sa)) - ESP_TRAILER_MIN;
+}
+
+/*
+ * One allocation per packet: the IV buffer, the associated data, the
+ * request and the scatterlist.  The IV buffer comes first, aligned as the
+ * transform wants.
+ */
+static void *esp_alloc_tmp(struct crypto_aead *aead, unsigned int nsg, u8 **iv, u8 **ad,
+			   struct aead_request **req, struct scatterlist **sg)
+{
+	unsigned int ivlen = crypto_aead_ivsize(aead);
+	unsigned int mask = crypto_aead_alignmask(aead);
+	unsigned int len;
+	u8 *tmp, *p;
+
+	len = ivlen + mask + 16;
+	len = ALIGN(len, __alignof__(struct aead_request));
+	len += sizeof(struct aead_request) + crypto_aead_reqsize(aead);
+	len = ALIGN(len, __alignof__(struct scatterlist));
+	len += sizeof(struct scatterlist) * nsg;
+	tmp = kmalloc(len, GFP_ATOMIC);
+	if (!tmp)
+		return NULL;
+	p = PTR_ALIGN(tmp, mask + 1);
+	*iv = p;
+	*ad = p + ivlen;
+	p = PTR_ALIGN(*ad + 12, __alignof__(struct aead_request));
+	*req = (struct aead_request *)p;
+	p += sizeof(struct aead_request) + crypto_aead_reqsize(aead);
+	*sg = (struct scatterlist *)PTR_ALIGN(p, __alignof__(struct scatterlist));
+	return tmp;
+}
+
+/* SPI, [high half,] low half of the sequence number: 8 or 12 bytes. */
+static unsigned int esp_fill_ad(u8 *ad, const struct kipsec_sa *sa, u64 seq)
+{
+	__be32 *w = (__be32 *)ad;
+
+	w[0] = htonl(sa->id.spi);
+	if (sa->flags & KIPSEC_SA_F_ESN) {
+		w[1] = htonl(upper_32_bits(seq));
+		w[2] = htonl(lower_32_bits(seq));
+		return 12;
+	}
+	w[1] = htonl(lower_32_bits(seq));
+	return 8;
+}
+
+static void esp_output_complete(struct crypto_async_request *base, int err)
+{
+	struct sk_buff *skb = base->data;
+
+	kfree(KIPSEC_CB(skb)->tmp);
+	kipsec_output_done(skb, err);
+}
+
+int kipsec_esp_output(struct sk_buff *skb)
+{
+	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
+	struct kipsec_sa *sa = cb->sa;
+	struct crypto_aead *aead = sa->xf.aead;
+	unsigned int ivlen = crypto_aead_ivsize(aead);
+	unsigned int icv = sa->xf.icv_len, block = esp_block(sa);
+	unsigned int eoff, plen, clen, padlen, tailen, i;
+	struct aead_request *req;
+	struct scatterlist *sg;
+	struct sk_buff *trailer;
+	struct ip_esp_hdr *esph;
+	u8 *tail, *iv, *ad;
+	int nfrags, nsg, err;
+	__be64 seqbe;
+
+	eoff = skb_network_offset(skb) + cb->hoff;
+	plen = skb->len - eoff - ESP_HDR_LEN - ivlen;
+	clen = ALIGN(plen + ESP_TRAILER_MIN, block);
+	padlen = clen - plen - ESP_TRAILER_MIN;
+	tailen = padlen + ESP_TRAILER_MIN + icv;
+
+	nfrags = skb_cow_data(skb, tailen, &trailer);
+	if (nfrags < 0)
+		return nfrags;
+	tail = pskb_put(skb, trailer, tailen);
+	/* Default padding: 1, 2, 3, ... (RFC 4303 §2.4). */
+	for (i = 0; i < padlen; i++)
+		tail[i] = i + 1;
+	tail[padlen] = padlen;
+	tail[padlen + 1] = cb->nexthdr;
+
+	esph = (struct ip_esp_hdr *)(skb->data + eoff);
+	esph->spi = htonl(sa->id.spi);
+	esph->seq_no = htonl(lower_32_bits(cb->seq));
+
+	cb->tmp = esp_alloc_tmp(aead, nfrags + 1, &iv, &ad, &req, &sg);
+	if (!cb->tmp)
+		return -ENOMEM;
+	sg_init_table(sg, nfrags + 1);
+	sg_set_buf(&sg[0], ad, esp_fill_ad(ad, sa, cb->seq));
+	nsg = skb_to_sgvec(skb, &sg[1], eoff + ESP_HDR_LEN, ivlen + clen + icv);
+	if (nsg < 0) {
+		err = nsg;
+		goto out;
+	}
+	/* The IV generator's input: the sequence number, big-endian, last. */
+	memset(iv, 0, ivlen);
+	seqbe = cpu_to_be64(cb->seq);
+	memcpy(iv + ivlen - min_t(unsigned int, ivlen, 8),
+	       (u8 *)&seqbe + 8 - min_t(unsigned int, ivlen, 8), min_t(unsigned int, ivlen, 8));
+
+	aead_request_set_tfm(req, aead);
+	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG, esp_output_complete, skb);
+	aead_request_set_crypt(req, sg, sg, ivlen + clen, iv);
+	aead_request_set_ad(req, sg[0].length);
+	err = crypto_aead_encrypt(req);
+	if (err == -EINPROGRESS || err == -EBUSY)
+		return -EINPROGRESS;
+out:
+	kfree(cb->tmp);
+	cb->tmp = NULL;
+	return err;
+}
+
+static void esp_input_complete(struct crypto_async_request *base, int err)
+{
+	struct sk_buff *skb = base->data;
+
+	kfree(KIPSEC_CB(skb)->tmp);
+	kipsec_input_done(skb, err);
+}
+
+int kipsec_esp_input(struct sk_buff *skb)
+{
+	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
+	struct kipsec_sa *sa = cb->sa;
+	struct crypto_aead *aead = sa->xf.aead;
+	unsigned int ivlen = crypto_aead_ivsize(aead);
+	unsigned int icv = sa->xf.icv_len, block = esp_block(sa);
+	unsigned int eoff = skb_network_offset(skb) + cb->hoff;
+	struct aead_request *req;
+	struct sk_buff *trailer;
+	struct scatterlist *sg;
+	int elen, nfrags, nsg, err;
+	u8 *iv, *ad;
+
+	cb->hlen = ESP_HDR_LEN + ivlen;
+	/* Ciphertext and ICV: at least one block, whole blocks (§2.4, §3.4.2). */
+	elen = skb->len - eoff - ESP_HDR_LEN - ivlen;
+	if (elen < (int)(icv + block) || (elen - icv) % crypto_aead_blocksize(aead))
+		return -EMSGSIZE;
+
+	nfrags = skb_cow_data(skb, 0, &trailer);
+	if (nfrags < 0)
+		return nfrags;
+	cb->tmp = esp_alloc_tmp(aead, nfrags + 1, &iv, &ad, &req, &sg);
+	if (!cb->tmp)
+		return -ENOMEM;
+	sg_init_table(sg, nfrags + 1);
+	sg_set_buf(&sg[0], ad, esp_fill_ad(ad, sa, cb->seq));
+	nsg = skb_to_sgvec(skb, &sg[1], eoff + ESP_HDR_LEN, ivlen + elen);
+	if (nsg < 0) {
+		err = nsg;
+		goto out;
+	}
+	aead_request_set_tfm(req, aead);
+	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG, esp_input_complete, skb);
+	aead_request_set_crypt(req, sg, sg, ivlen + elen, iv);
+	aead_request_set_ad(req, sg[0].length);
+	err = crypto_aead_decrypt(req);
+	if (err == -EINPROGRESS || err == -EBUSY)
+		return -EINPROGRESS;
+out:
+	kfree(cb->tmp);
+	cb->tmp = NULL;
+	return err;
+}
+
+int kipsec_esp_input_finish(struct sk_buff *skb)
+{
+	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
+	unsigned int icv = cb->sa->xf.icv_len;
+	unsigned int eoff = skb_network_offset(skb) + cb->hoff;
+	unsigned int clen = skb->len - eoff - cb->hlen - icv;
+	u8 trailer[ESP_TRAILER_MIN], pad[255];
+	unsigned int padlen, i;
+
+	if (skb_copy_bits(skb, skb->len - icv - ESP_TRAILER_MIN, trailer, sizeof(trailer)))
+		return -EINVAL;
+	padlen = trailer[0];
+	if (padlen + ESP_TRAILER_MIN > clen)
+		return -EINVAL;
+	/* The padding must be the default 1, 2, 3, ... (RFC 4303 §2.4). */
+	if (skb_copy_bits(skb, skb->len - icv - ESP_TRAILER_MIN - padlen, pad, padlen))
+		return -EINVAL;
+	for (i = 0; i < padlen; i++)
+		if (pad[i] != i + 1)
+			return -EINVAL;
+	cb->nexthdr = trailer[1];
+	return pskb_trim(skb, skb->len - icv - ESP_TRAILER_MIN - padlen);
+}
