@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* ipsecctl: what the parser, printers, loader and monitor share. */
+#ifndef IPSECCTL_H
+#define IPSECCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "kipsec_nl.h"
+
+/* One kernel object to add or delete, and where it was written. */
+enum rule_kind {
+	RULE_SA,
+	RULE_FLOW,
+};
+
+struct rule {
+	enum rule_kind kind;
+	unsigned int line;
+	union {
+		struct kipsec_sa sa;
+		struct kipsec_policy pol;
+	} u;
+};
+
+struct ruleset {
+	const char *file;	/* as named on the command line, "stdin" for "-" */
+	struct rule *v;
+	size_t n, cap;
+};
+
+/* Command line macros (-D), consulted before the file's own definitions. */
+struct macro_def {
+	const char *name;
+	const char *value;
+};
+
+/* parse.c: parses a whole file; prints every error as file:line and
+ * returns the number of errors (0: the ruleset is complete and valid). */
+int parse_file(const char *path, const struct macro_def *defs, size_t ndefs,
+	       struct ruleset *rs);
+void ruleset_free(struct ruleset *rs);
+
+/* print.c: one line per kernel object, in the canonical ipsec.conf form. */
+void print_sa_line(FILE *f, const struct kipsec_sa *sa, bool keys);
+void print_flow_line(FILE *f, const struct kipsec_policy *pol);
+void print_rule(FILE *f, const struct rule *r, bool keys);
+/* -v details of -s: indented lines after the object's own line. */
+void print_sa_details(FILE *f, const struct kipsec_sa *sa);
+void print_flow_details(FILE *f, const struct kipsec_policy *pol);
+void print_stats(FILE *f, const struct kipsec_stats *st);
+/* "out from 10.1.0.0/24 to any proto tcp port 80": a flow in messages. */
+const char *flow_selector_text(const struct kipsec_policy *pol, char *buf, size_t len);
+/* "esp spi 0x00001000 from 192.0.2.1 to 192.0.2.2": an SA in messages. */
+const char *sa_id_text(const struct kipsec_sa *sa, char *buf, size_t len);
+const char *proto_name(uint8_t proto, char *buf, size_t len);
+/* These return NULL for a value they do not know. */
+const char *sa_proto_name(uint8_t proto);
+const char *flow_type_name(const struct kipsec_policy *pol);
+const char *dir_name(uint8_t dir);
+const char *mode_name(uint8_t mode);
+const char *sa_state_name(uint8_t state);
+/* ipsec.conf name of an SA's algorithm, or the kernel name if unknown. */
+const char *alg_conf_name(const struct kipsec_alg *alg, bool enc);
+
+/* apply.c: each returns 0, or 1 after printing what failed. */
+int apply_rules(struct ruleset *rs, bool delete, bool quiet);
+int flush_all(bool verbose);
+/* Prints why the kernel could not be reached (kipsec_nl_open() failed). */
+void report_open_error(int err);
+/* "ipsecctl: WHAT: extack-or-strerror", with a hint for EPERM. */
+void report_kernel_error(const char *what, int err, const char *extack);
+/* The kernel's reason: its extack message, else strerror (plus the EPERM hint). */
+const char *kernel_reason(int err, const char *extack, char *buf, size_t len);
+
+/* show.c */
+enum show_what {
+	SHOW_FLOWS = 1,
+	SHOW_SAS = 2,
+	SHOW_ALL = 3,
+	SHOW_STATS = 4,
+};
+int show(unsigned int what, bool json, bool keys, bool verbose);
+
+/* monitor.c: until SIGINT / SIGTERM.  Events never carry keys. */
+int monitor(bool json);
+
+/* print.c: the JSON objects of -s and -m (keys documented in ipsecctl.8). */
+struct json;
+void json_sa(struct json *j, const char *key, const struct kipsec_sa *sa, bool keys);
+void json_flow(struct json *j, const char *key, const struct kipsec_policy *pol);
+void json_packet(struct json *j, const char *key, const struct kipsec_policy *pkt);
+void json_stats(struct json *j, const char *key, const struct kipsec_stats *st);
+
+extern const char *progname;
+
+#endif /* IPSECCTL_H */

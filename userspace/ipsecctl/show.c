@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/* -s: what the kernel holds, as ipsec.conf lines or as one JSON document. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipsecctl.h"
+#include "json.h"
+
+/* Flows in the order they were added (ids grow). */
+static int flow_cmp(const void *a, const void *b)
+{
+	const struct kipsec_policy *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * SAs by age, then SPI and destination: stable from one run to the next.
+ * Pointers are sorted, not the SAs: qsort's scratch copies would leave
+ * keys behind in freed memory.
+ */
+static int sa_cmp(const void *a, const void *b)
+{
+	const struct kipsec_sa *x = *(const struct kipsec_sa *const *)a;
+	const struct kipsec_sa *y = *(const struct kipsec_sa *const *)b;
+
+	if (x->add_time != y->add_time)
+		return x->add_time < y->add_time ? -1 : 1;
+	if (x->spi != y->spi)
+		return x->spi < y->spi ? -1 : 1;
+	if (x->dst.family != y->dst.family)
+		return x->dst.family - y->dst.family;
+	return memcmp(x->dst.u.bytes, y->dst.u.bytes, sizeof(x->dst.u.bytes));
+}
+
+static void dump_error(const char *what, int err, const struct kipsec_nl *h)
+{
+	if (err == -EAGAIN)
+		fprintf(stderr, "%s: %s: the kernel's tables kept changing during the listing, try again\n",
+			progname, what);
+	else
+		report_kernel_error(what, err, kipsec_nl_extack(h));
+}
+
+static void show_text(unsigned int what, bool keys, bool verbose,
+		      const struct kipsec_policy *pols, size_t npol,
+		      const struct kipsec_sa *const *sas, size_t nsa, const struct kipsec_stats *st)
+{
+	/* One kind alone is bare lines; several get OpenBSD's section titles. */
+	bool titles = (what & SHOW_FLOWS) + !!(what & SHOW_SAS) + !!(what & SHOW_STATS) > 1;
+	bool first = true;
+
+	if (what & SHOW_FLOWS) {
+		if (titles)
+			printf("FLOWS:\n%s", npol ? "" : "(none)\n");
+		for (size_t i = 0; i < npol; i++) {
+			print_flow_line(stdout, &pols[i]);
+			if (verbose)
+				print_flow_details(stdout, &pols[i]);
+		}
+		first = false;
+	}
+	if (what & SHOW_SAS) {
+		if (titles)
+			printf("%sSAD:\n%s", first ? "" : "\n", nsa ? "" : "(none)\n");
+		for (size_t i = 0; i < nsa; i++) {
+			print_sa_line(stdout, sas[i], keys);
+			if (verbose)
+				print_sa_details(stdout, sas[i]);
+		}
+		first = false;
+	}
+	if (what & SHOW_STATS) {
+		if (titles)
+			printf("%sSTATS:\n", first ? "" : "\n");
+		print_stats(stdout, st);
+	}
+}
+
+static void show_json(unsigned int what, bool keys, const struct kipsec_policy *pols, size_t npol,
+		      const struct kipsec_sa *const *sas, size_t nsa, const struct kipsec_stats *st)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	json_obj_begin(&j, NULL);
+	if (what & SHOW_FLOWS) {
+		json_arr_begin(&j, "flows");
+		for (size_t i = 0; i < npol; i++)
+			json_flow(&j, NULL, &pols[i]);
+		json_arr_end(&j);
+	}
+	if (what & SHOW_SAS) {
+		json_arr_begin(&j, "sas");
+		for (size_t i = 0; i < nsa; i++)
+			json_sa(&j, NULL, sas[i], keys);
+		json_arr_end(&j);
+	}
+	if (what & SHOW_STATS)
+		json_stats(&j, "stats", st);
+	json_obj_end(&j);
+	fputc('\n', stdout);
+}
+
+int show(unsigned int what, bool json, bool keys, bool verbose)
+{
+	struct kipsec_policy *pols = NULL;
+	struct kipsec_sa *sas = NULL;
+	const struct kipsec_sa **order = NULL;
+	struct kipsec_stats st = { 0 };
+	size_t npol = 0, nsa = 0;
+	struct kipsec_nl *h;
+	int err, ret = 1;
+
+	err = kipsec_nl_open(&h);
+	if (err) {
+		report_open_error(err);
+		return 1;
+	}
+	if (what & SHOW_FLOWS) {
+		err = kipsec_policy_dump(h, &pols, &npol);
+		if (err) {
+			dump_error("listing the flows", err, h);
+			goto out;
+		}
+		qsort(pols, npol, sizeof(*pols), flow_cmp);
+	}
+	if (what & SHOW_SAS) {
+		/* Keys cross the socket only with -k. */
+		err = kipsec_sa_dump(h, keys, &sas, &nsa);
+		if (err) {
+			dump_error("listing the SAs", err, h);
+			goto out;
+		}
+		order = malloc((nsa ? nsa : 1) * sizeof(*order));
+		if (!order) {
+			fprintf(stderr, "%s: out of memory\n", progname);
+			goto out;
+		}
+		for (size_t i = 0; i < nsa; i++)
+			order[i] = &sas[i];
+		qsort(order, nsa, sizeof(*order), sa_cmp);
+	}
+	if (what & SHOW_STATS) {
+		err = kipsec_stats_get(h, &st);
+		if (err) {
+			report_kernel_error("reading the counters", err, kipsec_nl_extack(h));
+			goto out;
+		}
+	}
+	if (json)
+		show_json(what, keys, pols, npol, order, nsa, &st);
+	else
+		show_text(what, keys, verbose, pols, npol, order, nsa, &st);
+	ret = 0;
+out:
+	free(pols);
+	free(order);
+	kipsec_sa_list_free(sas, nsa);
+	kipsec_nl_close(h);
+	return ret;
+}
