@@ -15,8 +15,9 @@ packages=(
 	qemu-system-x86 linux-image-amd64 busybox-static
 	# kselftest headers come from the kernel source tarball
 	linux-source-6.1
-	# test and demo tools used inside the VM
-	iproute2 tcpdump python3-scapy iperf3 groff-base
+	# test and demo tools used inside the VM (the kselftests: iproute2's
+	# ip and genl, kmod's insmod/rmmod, python3 for JSON checks)
+	iproute2 iputils-ping tcpdump python3-scapy iperf3 groff-base python3
 )
 
 missing=()

@@ -59,7 +59,7 @@ trap 'rm -rf "$job"' EXIT
 # and the environment variables the tests look at.
 {
 	echo "cd $(printf %q "$PWD")"
-	for var in CI KIPSEC_KO KIPSEC_VERBOSE KIPSEC_BENCH KIPSEC_TEST_FILTER PATH; do
+	for var in CI KIPSEC_KO KIPSEC_VERBOSE KIPSEC_BENCH KIPSEC_TEST_FILTER KIPSEC_BULK_BYTES; do
 		[ -n "${!var:-}" ] && echo "export $var=$(printf %q "${!var}")"
 	done
 	printf '%q ' "$@"

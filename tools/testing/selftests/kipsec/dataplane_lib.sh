@@ -1,0 +1,193 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared by the data-plane tests, on top of lib.sh (TAP counting, module
+# loading): deterministic keys, the two-gateway configurations for kipsec
+# (ipsecctl) and Linux XFRM (ip xfrm), and the traffic check that proves a
+# case: traffic both ways intact, only ESP on the wire, kipsec's SA
+# counters equal to the peer's.
+#
+# Source after lib.sh and topology.sh, with $here set.
+
+BULK=$here/bulk.py
+BULK_BYTES=${KIPSEC_BULK_BYTES:-262144}
+
+filtered() { [ -z "${KIPSEC_TEST_FILTER:-}" ] || [[ $1 =~ $KIPSEC_TEST_FILTER ]]; }
+
+# dp_start: the module and XFRM's, a scratch directory, cleanup at exit.
+dp_start() {
+	work=$(mktemp -d)
+	trap 'topo_down; rm -rf "$work"' EXIT
+	need "data plane" ip ping tcpdump python3 "$IPSECCTL" || finish
+	load_module || { not_ok "insmod $KIPSEC_KO"; finish; }
+	modprobe -q xfrm_user
+	modprobe -q esp4
+	modprobe -q esp6
+}
+
+# Both gateways back to no SA and no policy, kipsec's and XFRM's.
+dp_reset() {
+	local ns
+	for ns in "$NS_WEST" "$NS_EAST"; do
+		ip netns exec "$ns" "$IPSECCTL" -F 2>/dev/null
+		ip -n "$ns" xfrm policy flush
+		ip -n "$ns" xfrm state flush
+	done
+}
+
+# key_hex BYTES SEED: a fixed key of BYTES bytes, "0x..."; empty for 0.
+key_hex() {
+	local n=$1 seed=$2 out="" i=0
+	[ "$n" -gt 0 ] || return 0
+	while [ ${#out} -lt $((n * 2)) ]; do
+		out+=$(printf '%s/%s' "$seed" "$i" | sha256sum | cut -c1-64)
+		i=$((i + 1))
+	done
+	echo "0x${out:0:$((n * 2))}"
+}
+
+# dp_addresses MODE FAMILY: the outer (W_OUT, E_OUT) and inner (W_IN, E_IN)
+# addresses and prefixes of topology.sh for this case.
+dp_addresses() {
+	if [ "$2" = 4 ]; then
+		W_OUT=192.0.2.1 E_OUT=192.0.2.2 W_NET=10.1.0.0/24 E_NET=10.2.0.0/24
+		W_LAN=10.1.0.1 E_LAN=10.2.0.1 PING=ping
+	else
+		W_OUT=2001:db8::1 E_OUT=2001:db8::2 W_NET=fd01::/64 E_NET=fd02::/64
+		W_LAN=fd01::1 E_LAN=fd02::1 PING="ping -6"
+	fi
+	if [ "$1" = tunnel ]; then
+		W_IN=$W_LAN E_IN=$E_LAN
+	else
+		W_IN=$W_OUT E_IN=$E_OUT
+	fi
+}
+
+# dp_kipsec_conf MODE SIDE SA-SPEC: ipsec.conf for kipsec on west or east.
+# SPI 0x1000 carries west->east, 0x1001 east->west, on both sides.
+dp_kipsec_conf() {
+	local mode=$1 side=$2 spec=$3 me=$W_OUT peer=$E_OUT src=$W_NET dst=$E_NET
+	if [ "$side" = east ]; then
+		me=$E_OUT peer=$W_OUT src=$E_NET dst=$W_NET
+	fi
+	if [ "$mode" = tunnel ]; then
+		echo "flow esp from $src to $dst local $me peer $peer"
+	else
+		echo "flow esp from $me to $peer"
+	fi
+	echo "esp $mode from $W_OUT to $E_OUT spi 0x1000:0x1001 $spec"
+}
+
+# dp_xfrm_conf MODE XALG EK1 AK1 EK2 AK2: the same, on east, with ip xfrm.
+dp_xfrm_conf() {
+	local mode=$1 xalg=$2 a1 a2 sel_out sel_in
+	a1=${xalg//ENCKEY/$3}; a1=${a1//AUTHKEY/$4}
+	a2=${xalg//ENCKEY/$5}; a2=${a2//AUTHKEY/$6}
+	eval "ip -n $NS_EAST xfrm state add src $W_OUT dst $E_OUT proto esp spi 0x1000 mode $mode $a1" &&
+	eval "ip -n $NS_EAST xfrm state add src $E_OUT dst $W_OUT proto esp spi 0x1001 mode $mode $a2" ||
+		return 1
+	if [ "$mode" = tunnel ]; then
+		sel_out="src $E_NET dst $W_NET" sel_in="src $W_NET dst $E_NET"
+	else
+		sel_out="src $E_OUT dst $W_OUT" sel_in="src $W_OUT dst $E_OUT"
+	fi
+	ip -n "$NS_EAST" xfrm policy add $sel_out dir out \
+		tmpl src "$E_OUT" dst "$W_OUT" proto esp mode "$mode" &&
+	ip -n "$NS_EAST" xfrm policy add $sel_in dir in \
+		tmpl src "$W_OUT" dst "$E_OUT" proto esp mode "$mode"
+}
+
+# kipsec_sa_counter NS SPI LABEL: a counter of one kipsec SA ("packets",
+# "replay drops", "auth failures", "decrypt errors", "policy drops"), -1
+# when there is no such SA.  From ipsecctl -s sa -v text: no interpreter to
+# start, which under TCG is most of the cost.
+kipsec_sa_counter() {
+	ip netns exec "$1" "$IPSECCTL" -s sa -v | awk -v spi="$(printf '0x%08x' "$2")" -v label="$3" '
+		/^(esp|ah) / { mine = index($0, " spi " spi " ") > 0 }
+		mine && (i = index($0, label ": ")) {
+			split(substr($0, i + length(label) + 2), v, " ")
+			print v[1]; found = 1; exit
+		}
+		END { if (!found) print -1 }'
+}
+
+kipsec_sa_packets() { kipsec_sa_counter "$1" "$2" packets; }
+
+# kipsec_stat NS LABEL: a global counter of ipsecctl -s stats ("in: replayed").
+kipsec_stat() {
+	ip netns exec "$1" "$IPSECCTL" -s stats | awk -v label="$2" '
+		index($0, label) == 1 { print $NF; found = 1 } END { if (!found) print -1 }'
+}
+
+# xfrm_sa_packets NS SRC DST SPI: packets counted on an XFRM state.
+xfrm_sa_packets() {
+	ip -s -n "$1" xfrm state get src "$2" dst "$3" proto esp spi "$4" |
+		awk '/lifetime current:/ { getline; sub(/\(packets\)/, "", $2); print $2; exit }'
+}
+
+# bulk_server NS: one echo server on port 5001 of every address of NS.
+bulk_server() {
+	ip netns exec "$1" python3 "$BULK" serve :: 5001 > "$work/srv.$1" 2>&1 &
+	for _ in $(seq 200); do
+		grep -q listening "$work/srv.$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# bulk FROM-NS TO-NS FROM-ADDR TO-ADDR: one TCP connection carrying
+# BULK_BYTES each way through TO-NS's echo server; true if both arrived
+# intact: what was sent, what the far end received, what came back.
+bulk() {
+	local sender=$1 receiver=$2 src=$3 dst=$4 log=$work/srv.$2 before out got
+	before=$(wc -l < "$log")
+	out=$(ip netns exec "$sender" python3 "$BULK" send "$dst" 5001 "$BULK_BYTES" "$src" 2>&1)
+	for _ in $(seq 100); do
+		[ "$(wc -l < "$log")" -gt "$before" ] && break
+		sleep 0.05
+	done
+	got=$(tail -n 1 "$log")
+	[ "$(printf '%s\n' "$out" | wc -l)" = 2 ] &&
+		[ "$(printf '%s\n%s\n' "$out" "$got" | sort -u)" = "$BULK_BYTES ${got#* }" ]
+}
+
+# dp_check_traffic CASE PEER: the proof of one case (see the top of the file).
+dp_check_traffic() {
+	local case=$1 peer=$2 ok=1 why="" esp leak w_out w_in e_in e_out
+	wire_capture "$work/wire.pcap"
+	ip netns exec "$NS_WEST" $PING -q -c 3 -i 0.2 -W 2 -I "$W_IN" "$E_IN" >/dev/null 2>&1 ||
+		{ ok=0 why+=" ping-west-east"; }
+	ip netns exec "$NS_EAST" $PING -q -c 3 -i 0.2 -W 2 -I "$E_IN" "$W_IN" >/dev/null 2>&1 ||
+		{ ok=0 why+=" ping-east-west"; }
+	bulk "$NS_WEST" "$NS_EAST" "$W_IN" "$E_IN" || { ok=0 why+=" tcp-both-ways"; }
+	wire_capture_stop
+	# One pass over the capture: ESP between the peers, and anything else
+	# with a peer or inner address (neighbour discovery aside) is a leak.
+	read -r esp leak < <(tcpdump -n -r "$work/wire.pcap" 2>/dev/null | awk \
+		-v a="$W_OUT" -v b="$E_OUT" -v c="$W_IN" -v d="$E_IN" '
+		function has(x) { return index($0, " " x " ") || index($0, " " x ".") || index($0, " " x ":") }
+		/ ESP\(spi=|: ip-proto-50/ { if (has(a) && has(b)) esp++; next }
+		# Later IPv6 fragments name no protocol; the first one did.
+		/: frag \([1-9]/ { next }
+		/ ARP,|neighbor (solicitation|advertisement)|router solicitation/ { next }
+		has(a) || has(b) || has(c) || has(d) { leak++ }
+		END { print esp + 0, leak + 0 }')
+	[ "$esp" -ge 10 ] || { ok=0 why+=" esp-on-wire=$esp"; }
+	[ "$leak" -eq 0 ] || { ok=0 why+=" clear-on-wire=$leak"; }
+
+	w_out=$(kipsec_sa_packets "$NS_WEST" 0x1000)
+	w_in=$(kipsec_sa_packets "$NS_WEST" 0x1001)
+	if [ "$peer" = xfrm ]; then
+		e_in=$(xfrm_sa_packets "$NS_EAST" "$W_OUT" "$E_OUT" 0x1000)
+		e_out=$(xfrm_sa_packets "$NS_EAST" "$E_OUT" "$W_OUT" 0x1001)
+	else
+		e_in=$(kipsec_sa_packets "$NS_EAST" 0x1000)
+		e_out=$(kipsec_sa_packets "$NS_EAST" 0x1001)
+	fi
+	[ "$w_out" -gt 0 ] && [ "$w_out" = "$e_in" ] || { ok=0 why+=" west-out=$w_out,east-in=$e_in"; }
+	[ "$w_in" -gt 0 ] && [ "$w_in" = "$e_out" ] || { ok=0 why+=" west-in=$w_in,east-out=$e_out"; }
+	if [ "$ok" = 1 ]; then
+		ok "$case (esp on wire $esp, SA packets out $w_out in $w_in)"
+	else
+		not_ok "$case:$why"
+	fi
+}
