@@ -254,6 +254,8 @@ struct kipsec_sa_cfg {
 	struct kipsec_lifetime hard;
 };
 
+int kipsec_sa_cache_init(void);
+void kipsec_sa_cache_exit(void);
 int kipsec_sad_init(struct kipsec_net *kn);
 void kipsec_sad_exit(struct kipsec_net *kn);
 

@@ -112,9 +112,13 @@ static int __init kipsec_init(void)
 	err = kipsec_replay_selftest();
 	if (err)
 		return err;
+	err = kipsec_sa_cache_init();
+	if (err)
+		return err;
+	err = -ENOMEM;
 	kipsec_wq = alloc_workqueue("kipsec", WQ_MEM_RECLAIM, 0);
 	if (!kipsec_wq)
-		return -ENOMEM;
+		goto err_cache;
 	err = register_pernet_subsys(&kipsec_net_ops);
 	if (err)
 		goto err_wq;
@@ -126,6 +130,8 @@ err_pernet:
 	unregister_pernet_subsys(&kipsec_net_ops);
 err_wq:
 	destroy_workqueue(kipsec_wq);
+err_cache:
+	kipsec_sa_cache_exit();
 	return err;
 }
 
@@ -136,6 +142,7 @@ static void __exit kipsec_exit(void)
 	/* SAs go through call_rcu() to kipsec_wq: let every one arrive, then drain. */
 	rcu_barrier();
 	destroy_workqueue(kipsec_wq);
+	kipsec_sa_cache_exit();
 }
 
 module_init(kipsec_init);

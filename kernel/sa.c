@@ -48,6 +48,20 @@ static const struct rhashtable_params sa_ep_params = {
 static void sa_life_work(struct work_struct *work);
 static void sa_free_work(struct work_struct *work);
 
+/* SAs are many and not a power of two in size: a cache of their own. */
+static struct kmem_cache *sa_cache __read_mostly;
+
+int __init kipsec_sa_cache_init(void)
+{
+	sa_cache = KMEM_CACHE(kipsec_sa, 0);
+	return sa_cache ? 0 : -ENOMEM;
+}
+
+void kipsec_sa_cache_exit(void)
+{
+	kmem_cache_destroy(sa_cache);
+}
+
 int kipsec_sad_init(struct kipsec_net *kn)
 {
 	int err;
@@ -78,18 +92,18 @@ void kipsec_sad_exit(struct kipsec_net *kn)
 
 struct kipsec_sa *kipsec_sa_alloc(struct kipsec_net *kn, const struct kipsec_sa_cfg *cfg)
 {
-	struct kipsec_sa *sa = kzalloc(sizeof(*sa), GFP_KERNEL);
+	struct kipsec_sa *sa = kmem_cache_zalloc(sa_cache, GFP_KERNEL);
 
 	if (!sa)
 		return NULL;
 	sa->replay = kipsec_replay_alloc(cfg->replay_window, GFP_KERNEL);
 	if (!sa->replay) {
-		kfree(sa);
+		kmem_cache_free(sa_cache, sa);
 		return NULL;
 	}
 	if (dst_cache_init(&sa->dst_cache, GFP_KERNEL)) {
 		kipsec_replay_free(sa->replay);
-		kfree(sa);
+		kmem_cache_free(sa_cache, sa);
 		return NULL;
 	}
 	sa->kn = kn;
@@ -125,7 +139,8 @@ void kipsec_sa_free(struct kipsec_sa *sa)
 	dst_cache_destroy(&sa->dst_cache);
 	kipsec_xform_destroy(&sa->xf);
 	kipsec_replay_free(sa->replay);
-	kfree_sensitive(sa);
+	/* The keys lived in xf's own buffers, wiped above; nothing secret here. */
+	kmem_cache_free(sa_cache, sa);
 }
 
 static void sa_free_work(struct work_struct *work)

@@ -6,3 +6,4 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 "$here/sa_scale.sh"
+"$here/dataplane.sh"

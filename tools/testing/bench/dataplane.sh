@@ -85,7 +85,9 @@ measure() {
 }
 
 modprobe -q esp4 2>/dev/null || true
-lsmod | grep -q '^kipsec ' || insmod "$top/kipsec.ko"
+# lib.sh's load_module resolves the module's dependencies first.
+here=$top/tools/testing/selftests/kipsec . "$top/tools/testing/selftests/kipsec/lib.sh"
+load_module
 
 for cipher in gcm cbc; do
 	read -r xt xu < <(measure xfrm "$cipher")

@@ -21,22 +21,30 @@ kmem_kb() {	# slab + per-cpu allocations, in kB
 settle() { sync; echo 3 > /proc/sys/vm/drop_caches; sleep 1; }
 now() { date +%s.%N; }
 key=0x$(printf '%040x' 7)
+key2=0x$(printf '%040x' 8)
 
-# The same SA parameters in both files: pairs of SAs, SPIs 0x1000 upward.
-awk -v n="$n" -v key="$key" 'BEGIN {
+# The same SAs in both files: a pair per peer, as a gateway with many
+# peers holds them (with one peer for all, XFRM's hash by destination is a
+# single chain and its add time grows with the square of n), SPIs 0x1000
+# upward, and a key per direction.
+awk -v n="$n" -v key="$key" -v key2="$key2" 'BEGIN {
 	for (i = 0; i < n / 2; i++) {
 		a = sprintf("0x%x", 4096 + 2 * i); b = sprintf("0x%x", 4097 + 2 * i)
-		printf "esp tunnel from 192.0.2.1 to 192.0.2.2 spi %s:%s enc aes-128-gcm enckey %s:%s\n", a, b, key, key
+		peer = sprintf("10.%d.%d.%d", int(i / 65536), int(i / 256) % 256, i % 256)
+		printf "esp tunnel from 192.0.2.1 to %s spi %s:%s enc aes-128-gcm enckey %s:%s\n", peer, a, b, key, key2
 	}
 }' > "$work/kipsec.conf"
-awk -v n="$n" -v key="$key" 'BEGIN {
+awk -v n="$n" -v key="$key" -v key2="$key2" 'BEGIN {
 	for (i = 0; i < n / 2; i++) {
-		printf "xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x%x mode tunnel aead rfc4106(gcm(aes)) %s 128\n", 4096 + 2 * i, key
-		printf "xfrm state add src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x%x mode tunnel aead rfc4106(gcm(aes)) %s 128\n", 4097 + 2 * i, key
+		peer = sprintf("10.%d.%d.%d", int(i / 65536), int(i / 256) % 256, i % 256)
+		printf "xfrm state add src 192.0.2.1 dst %s proto esp spi 0x%x mode tunnel aead rfc4106(gcm(aes)) %s 128\n", peer, 4096 + 2 * i, key
+		printf "xfrm state add src %s dst 192.0.2.1 proto esp spi 0x%x mode tunnel aead rfc4106(gcm(aes)) %s 128\n", peer, 4097 + 2 * i, key2
 	}
 }' > "$work/xfrm.batch"
 
-lsmod | grep -q '^kipsec ' || insmod "$top/kipsec.ko"
+# lib.sh's load_module resolves the module's dependencies first.
+here=$top/tools/testing/selftests/kipsec . "$top/tools/testing/selftests/kipsec/lib.sh"
+load_module
 modprobe -q xfrm_user 2>/dev/null || true
 modprobe -q esp4 2>/dev/null || true
 
