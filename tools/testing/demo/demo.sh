@@ -14,6 +14,8 @@ ipsecctl=$top/userspace/ipsecctl/ipsecctl
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "loading kipsec.ko"
+# insmod does not load what the module needs (nf_defrag_ipv6): modprobe it first.
+for dep in $(modinfo -F depends "$top/kipsec.ko" | tr , ' '); do modprobe "$dep"; done
 insmod "$top/kipsec.ko"
 genl ctrl get name kipsec | head -n 2
 
@@ -47,6 +49,15 @@ done
 
 step "west: ipsecctl -s all -j"
 ip netns exec west "$ipsecctl" -s all -j
+
+step "traffic: west 10.1.0.1 pings east 10.2.0.1; the wire (a capture on the bridge) sees only ESP"
+ip netns exec wire tcpdump -i br0 -n -l -c 6 ip 2>/dev/null > /tmp/demo-wire &
+sleep 1
+ip netns exec west ping -c 3 -I 10.1.0.1 10.2.0.1
+wait
+sed 's/^/    wire: /' /tmp/demo-wire
+step "west: ipsecctl -s sa -v (the SAs counted the traffic)"
+ip netns exec west "$ipsecctl" -s sa -v
 
 step "flushing both sides"
 for side in west east; do
