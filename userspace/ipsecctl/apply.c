@@ -12,8 +12,9 @@
  * anything is sent.
  *
  * SAs go in before flows, so that a flow never demands protection before
- * its SAs exist (a require flow without SA drops the traffic); deletion
- * goes the other way round.
+ * its SAs exist (a require flow without SA drops the traffic); ike rules
+ * go last, to ipsecd, which installs their flows itself.  Deletion goes
+ * the other way round.
  */
 #include <errno.h>
 #include <signal.h>
@@ -99,10 +100,18 @@ static void signals_restore(const struct sigsave *s)
 		sigaction(caught[i], &s->old[i], NULL);
 }
 
+/* ipsecd, when the file has ike rules; its last refusal. */
+static struct ike_conn *ike;
+static char ike_msg[IKE_CTL_MSG_MAX];
+
 static const char *rule_text(const struct rule *r, char *buf, size_t len)
 {
 	char t[256];
 
+	if (r->kind == RULE_IKE) {
+		snprintf(buf, len, "ike rule %s", ike_rule_text(&r->u.ike, t, sizeof(t)));
+		return buf;
+	}
 	if (r->kind == RULE_SA)
 		return sa_id_text(&r->u.sa, buf, len);
 	snprintf(buf, len, "flow %s", flow_selector_text(&r->u.pol, t, sizeof(t)));
@@ -111,6 +120,8 @@ static const char *rule_text(const struct rule *r, char *buf, size_t len)
 
 static int add_one(struct kipsec_nl *h, struct rule *r)
 {
+	if (r->kind == RULE_IKE)
+		return ike_rule_cmd(ike, IKE_CTL_RULE_ADD, &r->u.ike, ike_msg, sizeof(ike_msg));
 	if (r->kind == RULE_SA)
 		return kipsec_sa_add(h, &r->u.sa, false);
 	return kipsec_policy_add(h, &r->u.pol);	/* sets the id, for the rollback */
@@ -118,6 +129,8 @@ static int add_one(struct kipsec_nl *h, struct rule *r)
 
 static int del_one(struct kipsec_nl *h, const struct rule *r)
 {
+	if (r->kind == RULE_IKE)
+		return ike_rule_cmd(ike, IKE_CTL_RULE_DEL, &r->u.ike, ike_msg, sizeof(ike_msg));
 	if (r->kind == RULE_SA)
 		return kipsec_sa_del(h, &r->u.sa);
 	/* By id when this run added it, by direction and selector for -d. */
@@ -136,7 +149,10 @@ static size_t rollback(struct kipsec_nl *h, const char *file, struct rule **done
 			char what[300], why[512];
 
 			rule_text(done[n], what, sizeof(what));
-			kernel_reason(err, kipsec_nl_extack(h), why, sizeof(why));
+			if (done[n]->kind == RULE_IKE)
+				snprintf(why, sizeof(why), "%s", ike_msg);
+			else
+				kernel_reason(err, kipsec_nl_extack(h), why, sizeof(why));
 			conf_error(file, done[n]->line, "could not take back %s: %s", what, why);
 			failed++;
 		}
@@ -154,8 +170,9 @@ static int load(struct kipsec_nl *h, struct ruleset *rs)
 		fprintf(stderr, "%s: out of memory\n", progname);
 		return 1;
 	}
-	for (int pass = 0; pass < 2 && !ret; pass++) {
-		enum rule_kind kind = pass == 0 ? RULE_SA : RULE_FLOW;
+	for (int pass = 0; pass < 3 && !ret; pass++) {
+		static const enum rule_kind order[3] = { RULE_SA, RULE_FLOW, RULE_IKE };
+		enum rule_kind kind = order[pass];
 
 		for (size_t i = 0; i < rs->n; i++) {
 			struct rule *r = &rs->v[i];
@@ -173,8 +190,12 @@ static int load(struct kipsec_nl *h, struct ruleset *rs)
 			err = add_one(h, r);
 			if (err) {
 				rule_text(r, what, sizeof(what));
-				kernel_reason(err, kipsec_nl_extack(h), why, sizeof(why));
-				conf_error(rs->file, r->line, "kernel refused %s: %s", what, why);
+				if (kind == RULE_IKE)
+					snprintf(why, sizeof(why), "%s", ike_msg);
+				else
+					kernel_reason(err, kipsec_nl_extack(h), why, sizeof(why));
+				conf_error(rs->file, r->line, "%s refused %s: %s",
+					   kind == RULE_IKE ? "ipsecd" : "kernel", what, why);
 				ret = 1;
 				break;
 			}
@@ -203,8 +224,9 @@ static int unload(struct kipsec_nl *h, struct ruleset *rs, bool quiet)
 {
 	int ret = 0;
 
-	for (int pass = 0; pass < 2; pass++) {
-		enum rule_kind kind = pass == 0 ? RULE_FLOW : RULE_SA;
+	for (int pass = 0; pass < 3; pass++) {
+		static const enum rule_kind order[3] = { RULE_IKE, RULE_FLOW, RULE_SA };
+		enum rule_kind kind = order[pass];
 
 		for (size_t i = rs->n; i-- > 0;) {
 			struct rule *r = &rs->v[i];
@@ -227,8 +249,12 @@ static int unload(struct kipsec_nl *h, struct ruleset *rs, bool quiet)
 					conf_error(rs->file, r->line, "warning: %s is not loaded", what);
 				continue;
 			}
-			kernel_reason(err, kipsec_nl_extack(h), why, sizeof(why));
-			conf_error(rs->file, r->line, "kernel refused to delete %s: %s", what, why);
+			if (kind == RULE_IKE)
+				snprintf(why, sizeof(why), "%s", ike_msg);
+			else
+				kernel_reason(err, kipsec_nl_extack(h), why, sizeof(why));
+			conf_error(rs->file, r->line, "%s refused to delete %s: %s",
+				   kind == RULE_IKE ? "ipsecd" : "kernel", what, why);
 			ret = 1;
 		}
 	}
@@ -237,27 +263,62 @@ static int unload(struct kipsec_nl *h, struct ruleset *rs, bool quiet)
 
 int apply_rules(struct ruleset *rs, bool delete, bool quiet)
 {
-	struct kipsec_nl *h;
+	struct kipsec_nl *h = NULL;
+	bool need_kernel = false, need_ike = false;
 	struct sigsave saved;
 	int err, ret;
 
-	err = kipsec_nl_open(&h);
-	if (err) {
-		report_open_error(err);
-		return 1;
+	for (size_t i = 0; i < rs->n; i++) {
+		if (rs->v[i].kind == RULE_IKE)
+			need_ike = true;
+		else
+			need_kernel = true;
+	}
+	/* Both reachable before anything changes. */
+	if (need_ike) {
+		ike = ike_connect(false);
+		if (!ike)
+			return 1;
+	}
+	if (need_kernel || !need_ike) {
+		err = kipsec_nl_open(&h);
+		if (err) {
+			report_open_error(err);
+			ike_disconnect(ike);
+			ike = NULL;
+			return 1;
+		}
 	}
 	signals_catch(&saved);
 	ret = delete ? unload(h, rs, quiet) : load(h, rs);
 	signals_restore(&saved);
-	kipsec_nl_close(h);
+	if (h)
+		kipsec_nl_close(h);
+	ike_disconnect(ike);
+	ike = NULL;
+	explicit_bzero(ike_msg, sizeof(ike_msg));
 	return ret;
 }
 
-/* Flows first, SAs second: the reverse of a load. */
+/* ipsecd's rules (and with them their flows and SAs) first, then flows,
+ * then SAs: the reverse of a load.  Without ipsecd there is nothing of
+ * its to flush. */
 int flush_all(bool verbose)
 {
+	struct ike_conn *c = ike_connect(true);
 	struct kipsec_nl *h;
 	int err;
+
+	if (c) {
+		err = ike_flush(c, ike_msg, sizeof(ike_msg));
+		ike_disconnect(c);
+		if (err) {
+			fprintf(stderr, "%s: flushing ipsecd: %s\n", progname, ike_msg);
+			return 1;
+		}
+		if (verbose)
+			printf("flushed ipsecd's ike rules\n");
+	}
 
 	err = kipsec_nl_open(&h);
 	if (err) {

@@ -7,12 +7,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "ike_ctl.h"
 #include "kipsec_nl.h"
 
 /* One kernel object to add or delete, and where it was written. */
 enum rule_kind {
 	RULE_SA,
 	RULE_FLOW,
+	RULE_IKE,	/* for ipsecd, over its control socket */
 };
 
 struct rule {
@@ -21,6 +23,7 @@ struct rule {
 	union {
 		struct kipsec_sa sa;
 		struct kipsec_policy pol;
+		struct ike_rule ike;
 	} u;
 };
 
@@ -46,6 +49,8 @@ void ruleset_free(struct ruleset *rs);
 void print_sa_line(FILE *f, const struct kipsec_sa *sa, bool keys);
 void print_flow_line(FILE *f, const struct kipsec_policy *pol);
 void print_rule(FILE *f, const struct rule *r, bool keys);
+/* "ike active esp tunnel from ... psk "..."": the psk only with keys. */
+void print_ike_line(FILE *f, const struct ike_rule *r, bool keys);
 /* -v details of -s: indented lines after the object's own line. */
 void print_sa_details(FILE *f, const struct kipsec_sa *sa);
 void print_flow_details(FILE *f, const struct kipsec_policy *pol);
@@ -80,8 +85,26 @@ enum show_what {
 	SHOW_SAS = 2,
 	SHOW_ALL = 3,
 	SHOW_STATS = 4,
+	SHOW_IKE = 8,		/* ipsecd's rules and SAs */
+	SHOW_IKE_IF_UP = 16,	/* the same, when ipsecd runs (-s all) */
 };
 int show(unsigned int what, bool json, bool keys, bool verbose);
+
+/* ike.c: ipsecd's control socket (lib/ike_ctl.h). */
+extern const char *ike_socket;
+struct ike_conn;
+/* Connects; prints why not (unless quiet) and returns NULL. */
+struct ike_conn *ike_connect(bool quiet);
+void ike_disconnect(struct ike_conn *c);
+/* Adds or deletes a rule; 0 or -errno with ipsecd's reason in msg. */
+int ike_rule_cmd(struct ike_conn *c, uint32_t cmd, const struct ike_rule *r, char *msg, size_t len);
+int ike_flush(struct ike_conn *c, char *msg, size_t len);
+/* Prints ipsecd's rules and SAs (-s ike), as text or into a JSON object;
+ * titles: other sections came before. */
+struct json;
+int ike_show(struct ike_conn *c, struct json *j, bool titles, bool verbose);
+/* The text of an ike rule's selectors for messages. */
+const char *ike_rule_text(const struct ike_rule *r, char *buf, size_t len);
 
 /* monitor.c: until SIGINT / SIGTERM.  Events never carry keys. */
 int monitor(bool json);

@@ -22,18 +22,20 @@ const char *progname = "ipsecctl";
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s [-dFhjkmnqv] [-D macro=value] [-f file] [-s flow|sa|all|stats]\n"
-		"  -f file     load the flows and SAs of file (\"-\": standard input)\n"
+		"usage: %s [-dFhjkmnqv] [-D macro=value] [-f file] [-s flow|sa|ike|all|stats]\n"
+		"          [-S socket]\n"
+		"  -f file     load the flows, SAs and ike rules of file (\"-\": standard input)\n"
 		"  -n          parse only: change nothing in the kernel\n"
 		"  -v          print the parsed rules (with -s: details and counters)\n"
 		"  -d          delete the rules of the file instead of adding them\n"
-		"  -F          flush every flow and SA\n"
-		"  -s what     show flow, sa, all, or stats (global counters)\n"
+		"  -F          flush every flow and SA, and ipsecd's rules\n"
+		"  -s what     show flow, sa, ike (ipsecd's SAs), all, or stats (global counters)\n"
 		"  -k          show keys\n"
 		"  -m          monitor kernel events until interrupted\n"
 		"  -j          JSON output for -s and -m\n"
 		"  -D m=value  define macro m, overriding the file's definition\n"
 		"  -q          quiet: no warnings\n"
+		"  -S socket   ipsecd's control socket (default " IKE_CTL_SOCKET ")\n"
 		"  -h          this help\n", progname);
 }
 
@@ -47,16 +49,11 @@ static int show_arg(const char *arg, unsigned int *what)
 	} words[] = {
 		{ "flow", 1, SHOW_FLOWS },
 		{ "sa", 1, SHOW_SAS },
-		{ "all", 1, SHOW_ALL },
+		{ "all", 1, SHOW_ALL | SHOW_IKE_IF_UP },
 		{ "stats", 2, SHOW_STATS },
+		{ "ike", 1, SHOW_IKE },
 	};
 	size_t len = strlen(arg);
-
-	if (!strcmp(arg, "ike")) {
-		fprintf(stderr, "%s: -s ike: ike SAs are kept by ipsecd, which is not part of this build yet\n",
-			progname);
-		return -1;
-	}
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		if (len >= words[i].min && len <= strlen(words[i].name) &&
 		    !strncmp(arg, words[i].name, len)) {
@@ -64,7 +61,7 @@ static int show_arg(const char *arg, unsigned int *what)
 			return 0;
 		}
 	}
-	fprintf(stderr, "%s: -s %s: show flow, sa, all or stats\n", progname, arg);
+	fprintf(stderr, "%s: -s %s: show flow, sa, ike, all or stats\n", progname, arg);
 	return -1;
 }
 
@@ -85,7 +82,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	opterr = 0;	/* our own messages, named "ipsecctl" whatever argv[0] is */
-	while ((c = getopt(argc, argv, ":dD:f:Fhjkmnqs:v")) != -1) {
+	while ((c = getopt(argc, argv, ":dD:f:Fhjkmnqs:S:v")) != -1) {
 		switch (c) {
 		case 'd':
 			delete = true;
@@ -140,6 +137,9 @@ int main(int argc, char **argv)
 		case 's':
 			if (show_arg(optarg, &what))
 				goto usage_error;
+			break;
+		case 'S':
+			ike_socket = optarg;
 			break;
 		case 'v':
 			verbose = true;

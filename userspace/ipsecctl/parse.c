@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ike_alg.h"
 #include "ipsecctl.h"
 #include "kipsec_alg.h"
 #include "kipsec_text.h"
@@ -170,6 +171,11 @@ static int addr_arg(struct cur *c, const char *kw, struct kipsec_addr *a)
 	if (kipsec_parse_addr(t->text, a))
 		return err_at(c, t, "bad address \"%s\"", t->text);
 	return 0;
+}
+
+static bool addr_eq_text(const struct kipsec_addr *a, const struct kipsec_addr *b)
+{
+	return a->family == b->family && !memcmp(a->u.bytes, b->u.bytes, kipsec_addr_len(a->family));
 }
 
 struct sel {
@@ -900,6 +906,313 @@ out:
 	return r;
 }
 
+
+/* ---- ike rules (for ipsecd) ---- */
+
+#define IKE_P1_LIFETIME	3600	/* OpenBSD's defaults (ipsec.conf(5)) */
+#define IKE_P2_LIFETIME	1200
+
+/* "psk file": the key is the file's bytes, one trailing line end dropped. */
+static int psk_file(struct cur *c, const struct token *t, struct ike_rule *r)
+{
+	char path[PATH_MAX];
+	uint8_t buf[IKE_PSK_MAX + 3];
+	ssize_t n = 0, got;
+	int fd, saved;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s%s", t->text[0] == '/' ? "" : c->dir,
+			     t->text) >= sizeof(path))
+		return err_at(c, t, "psk file path too long");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_at(c, t, "cannot read psk file \"%s\": %s", path, strerror(errno));
+	while ((size_t)n < sizeof(buf) && (got = read(fd, buf + n, sizeof(buf) - (size_t)n)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			close(fd);
+			explicit_bzero(buf, sizeof(buf));
+			return err_at(c, t, "cannot read psk file \"%s\": %s", path, strerror(saved));
+		}
+		n += got;
+	}
+	close(fd);
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	if (n > IKE_PSK_MAX) {
+		explicit_bzero(buf, sizeof(buf));
+		return err_at(c, t, "psk in \"%s\" is longer than %d bytes", path, IKE_PSK_MAX);
+	}
+	if (n == 0)
+		return err_at(c, t, "psk file \"%s\" is empty", path);
+	memcpy(r->psk, buf, (size_t)n);
+	r->psk_len = (uint32_t)n;
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
+static int ike_psk(struct cur *c, struct ike_rule *r)
+{
+	struct token *t = next(c);
+	size_t len;
+
+	if (is_word(t, "file")) {
+		t = next(c);
+		if (!t || t->type != T_STRING)
+			return err_at(c, t, "psk file needs a quoted path: psk file \"/path\"");
+		return psk_file(c, t, r);
+	}
+	if (!t || (t->type != T_STRING && t->type != T_WORD))
+		return err_at(c, t, "psk needs a key: psk \"secret\" or psk file \"path\"");
+	len = strlen(t->text);
+	if (!len)
+		return err_at(c, t, "psk must not be empty");
+	if (len > IKE_PSK_MAX)
+		return err_at(c, t, "psk is longer than %d bytes", IKE_PSK_MAX);
+	memcpy(r->psk, t->text, len);
+	r->psk_len = (uint32_t)len;
+	return 0;
+}
+
+/* main|quick [auth X] [enc X] [group X] [lifetime N], each at most once. */
+static int ike_phase(struct cur *c, bool quick, struct ike_rule *r)
+{
+	const char *ph = quick ? "quick" : "main";
+	const struct token *t_auth = NULL, *t_enc = NULL, *t_group = NULL, *t_life = NULL;
+	const struct ike_hash_desc *auth = NULL;
+	const struct ike_enc_desc *enc = NULL;
+	const struct ike_group_desc *group = NULL;
+	bool no_group = false;
+	uint32_t life = quick ? IKE_P2_LIFETIME : IKE_P1_LIFETIME;
+	struct token *t, *v;
+
+	while ((t = peek(c))) {
+		if (is_word(t, "auth")) {
+			c->i++;
+			if (once(c, &t_auth, "auth") || !(v = arg_word(c, "auth")))
+				return -1;
+			auth = quick ? ike_p2_auth_by_name(v->text) : ike_p1_hash_by_name(v->text);
+			if (!auth)
+				return err_at(c, v, "unknown %s auth algorithm \"%s\" (%s)", ph, v->text,
+					      quick ? ike_p2_auth_list() : ike_p1_hash_list());
+		} else if (is_word(t, "enc")) {
+			c->i++;
+			if (once(c, &t_enc, "enc") || !(v = arg_word(c, "enc")))
+				return -1;
+			enc = quick ? ike_p2_enc_by_name(v->text) : ike_p1_enc_by_name(v->text);
+			if (!enc)
+				return err_at(c, v, "unknown %s enc algorithm \"%s\" (%s)", ph, v->text,
+					      quick ? ike_p2_enc_list() : ike_p1_enc_list());
+		} else if (is_word(t, "group")) {
+			c->i++;
+			if (once(c, &t_group, "group") || !(v = arg_word(c, "group")))
+				return -1;
+			if (!strcmp(v->text, "none")) {
+				if (!quick)
+					return err_at(c, v, "main mode needs a Diffie-Hellman group (%s)",
+						      "modp1024 or better");
+				no_group = true;
+			} else if (!(group = ike_group_by_name(v->text))) {
+				return err_at(c, v, "unknown group \"%s\" (%s)", v->text, ike_group_list());
+			}
+		} else if (is_word(t, "lifetime")) {
+			c->i++;
+			if (once(c, &t_life, "lifetime") || number_arg(c, "lifetime", UINT32_MAX, &life))
+				return -1;
+			if (life < 60)
+				return err_at(c, t_life, "%s lifetime %u is too short (60 seconds or more)",
+					      ph, life);
+		} else {
+			break;
+		}
+	}
+	if (!quick) {
+		/* OpenBSD's main mode defaults: hmac-sha1, aes (128), modp3072. */
+		if (!auth)
+			auth = ike_p1_hash_by_name("hmac-sha1");
+		if (!enc)
+			enc = ike_p1_enc_by_name("aes-128");
+		if (!group)
+			group = ike_group_by_name("modp3072");
+		r->p1_hash = auth->id;
+		r->p1_enc = enc->id;
+		r->p1_enc_bits = enc->key_bits;
+		r->p1_group = group->id;
+		r->p1_lifetime = life;
+		return 0;
+	}
+	/* Quick mode: aes (128) with hmac-sha2-256, no PFS. */
+	if (!enc)
+		enc = ike_p2_enc_by_name("aes-128");
+	if (enc->aead && auth)
+		return err_at(c, t_auth, "%s is an AEAD cipher: it authenticates by itself, no auth",
+			      enc->name);
+	if (!enc->aead && !auth)
+		auth = ike_p2_auth_by_name("hmac-sha2-256");
+	if (enc->id == ESP_NULL && !auth)
+		return err_at(c, t_enc, "enc null needs an auth algorithm");
+	r->p2_enc = enc->id;
+	r->p2_enc_bits = enc->key_bits;
+	r->p2_auth = auth ? auth->id : 0;
+	r->p2_group = group && !no_group ? group->id : 0;
+	r->p2_lifetime = life;
+	return 0;
+}
+
+static bool host_sel(const struct sel *s)
+{
+	return !s->any && s->plen == kipsec_addr_len(s->addr.family) * 8;
+}
+
+/*
+ * ike [active|passive|dynamic] [esp] [tunnel|transport] [proto P]
+ *     from S [port N] to D [port N] [local A] [peer A]
+ *     [main ...] [quick ...] psk "KEY" | psk file "PATH"
+ */
+static int parse_ike(struct cur *c, struct ruleset *rs, unsigned int line)
+{
+	const struct token *t_local = NULL, *t_peer = NULL, *t_main = NULL, *t_quick = NULL,
+			   *t_psk = NULL, *t_proto = NULL, *t_mode = NULL;
+	struct rule rl = { .kind = RULE_IKE, .line = line };
+	struct ike_rule *r = &rl.u.ike;
+	struct sel src = { 0 }, dst = { 0 };
+	uint16_t family;
+	struct token *t;
+	int ret = -1;
+
+	r->line = line;
+	r->sa_proto = IPPROTO_ESP;
+	r->start = IKE_START_ACTIVE;
+	r->mode = KIPSEC_MODE_TUNNEL;
+	r->p1_exchange = IKE_P1_MAIN;
+	if (take(c, "active"))
+		r->start = IKE_START_ACTIVE;
+	else if (take(c, "passive"))
+		r->start = IKE_START_PASSIVE;
+	else if (take(c, "dynamic"))
+		r->start = IKE_START_DYNAMIC;
+	if (is_word(peek(c), "ah"))
+		return err_at(c, peek(c), "ike: only esp is negotiated");
+	take(c, "esp");
+	if (take(c, "tunnel")) {
+		t_mode = &c->t[c->i - 1];
+	} else if (take(c, "transport")) {
+		t_mode = &c->t[c->i - 1];
+		r->mode = KIPSEC_MODE_TRANSPORT;
+	}
+	if (take(c, "proto")) {
+		t_proto = &c->t[c->i - 1];
+		if (proto_arg(c, &r->proto))
+			return -1;
+	}
+	t = next(c);
+	if (!is_word(t, "from"))
+		return err_at(c, t, "ike: expected \"from\"%s%s%s", t ? ", got \"" : "",
+			      t && t->text ? t->text : "", t ? "\"" : "");
+	if (selector(c, "from", &src))
+		return -1;
+	t = next(c);
+	if (!is_word(t, "to"))
+		return err_at(c, t, "ike: expected \"to\"%s%s%s", t ? ", got \"" : "",
+			      t && t->text ? t->text : "", t ? "\"" : "");
+	if (selector(c, "to", &dst))
+		return -1;
+	while ((t = next(c))) {
+		if (is_word(t, "local")) {
+			if (once(c, &t_local, "local") || addr_arg(c, "local", &r->local))
+				goto out;
+		} else if (is_word(t, "peer")) {
+			if (once(c, &t_peer, "peer") || addr_arg(c, "peer", &r->peer))
+				goto out;
+		} else if (is_word(t, "main")) {
+			if (once(c, &t_main, "main") || ike_phase(c, false, r))
+				goto out;
+		} else if (is_word(t, "quick")) {
+			if (once(c, &t_quick, "quick") || ike_phase(c, true, r))
+				goto out;
+		} else if (is_word(t, "psk")) {
+			if (once(c, &t_psk, "psk") || ike_psk(c, r))
+				goto out;
+		} else if (is_word(t, "aggressive")) {
+			err_at(c, t, "aggressive mode is not supported: use main");
+			goto out;
+		} else if (is_word(t, "srcid") || is_word(t, "dstid") || is_word(t, "tag")) {
+			err_at(c, t, "ike: %s is not supported (identities are the addresses)", t->text);
+			goto out;
+		} else {
+			err_at(c, t, "ike: unexpected \"%s\"", t->text ? t->text : "=");
+			goto out;
+		}
+	}
+	if (!t_main)
+		ike_phase(c, false, r);
+	if (!t_quick)
+		ike_phase(c, true, r);
+	if (!t_psk) {
+		err_at(c, NULL, "ike rule needs a psk: psk \"secret\" or psk file \"path\"");
+		goto out;
+	}
+	if (!src.any && !dst.any && src.addr.family != dst.addr.family) {
+		err_at(c, dst.tok, "from %s and to %s are of different address families",
+		       src.tok->text, dst.tok->text);
+		goto out;
+	}
+	if (r->mode == KIPSEC_MODE_TRANSPORT) {
+		/* The flow's own hosts are the endpoints (ipsec.conf(5)). */
+		if (!host_sel(&src) || !host_sel(&dst)) {
+			err_at(c, !host_sel(&src) ? src.tok : dst.tok,
+			       "transport mode needs single hosts in from and to");
+			goto out;
+		}
+		if ((t_local && !addr_eq_text(&r->local, &src.addr)) ||
+		    (t_peer && !addr_eq_text(&r->peer, &dst.addr))) {
+			err_at(c, t_local && !addr_eq_text(&r->local, &src.addr) ? t_local : t_peer,
+			       "transport mode: local and peer are the from and to hosts");
+			goto out;
+		}
+		r->local = src.addr;
+		r->peer = dst.addr;
+	} else if (!t_peer) {
+		err_at(c, t_mode, "tunnel mode needs a peer (the remote gateway)");
+		goto out;
+	}
+	if (t_local && r->local.family != r->peer.family) {
+		err_at(c, t_peer ? t_peer : t_local, "local and peer are of different address families");
+		goto out;
+	}
+	family = !src.any ? src.addr.family : !dst.any ? dst.addr.family : r->peer.family;
+	if (r->proto == IPPROTO_ICMP && family == AF_INET6) {
+		err_at(c, t_proto, "proto icmp in an IPv6 flow: use proto icmp6");
+		goto out;
+	}
+	if (r->proto == IPPROTO_ICMPV6 && family == AF_INET) {
+		err_at(c, t_proto, "proto icmp6 in an IPv4 flow: use proto icmp");
+		goto out;
+	}
+	if ((src.port || dst.port) && r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP &&
+	    r->proto != IPPROTO_SCTP) {
+		err_at(c, src.port ? src.port_tok : dst.port_tok, "port needs proto tcp, udp or sctp");
+		goto out;
+	}
+	r->src.addr = src.any ? (struct kipsec_addr){ .family = family } : src.addr;
+	r->src.plen = src.any ? 0 : src.plen;
+	r->src.port = (uint16_t)src.port;
+	r->dst.addr = dst.any ? (struct kipsec_addr){ .family = family } : dst.addr;
+	r->dst.plen = dst.any ? 0 : dst.plen;
+	r->dst.port = (uint16_t)dst.port;
+	if (add_rule(rs, &rl)) {
+		err_at(c, NULL, "out of memory");
+		goto out;
+	}
+	ret = 0;
+out:
+	explicit_bzero(&rl, sizeof(rl));
+	return ret;
+}
+
 /* ---- statements ---- */
 
 static int statement(struct cur *c, struct lexer *lx, struct ruleset *rs)
@@ -917,7 +1230,7 @@ static int statement(struct cur *c, struct lexer *lx, struct ruleset *rs)
 		return 0;
 	}
 	if (t->type != T_WORD)
-		return err_at(c, t, "syntax error: a rule starts with flow, esp, ah or a macro name");
+		return err_at(c, t, "syntax error: a rule starts with flow, esp, ah, ike or a macro name");
 	c->i = 1;
 	if (!strcmp(t->text, "flow"))
 		return parse_flow(c, rs, t->line);
@@ -926,12 +1239,12 @@ static int statement(struct cur *c, struct lexer *lx, struct ruleset *rs)
 	if (!strcmp(t->text, "ah"))
 		return parse_sa(c, rs, IPPROTO_AH, t->line);
 	if (!strcmp(t->text, "ike"))
-		return err_at(c, t, "ike rules need ipsecd, which is not part of this build yet");
+		return parse_ike(c, rs, t->line);
 	if (!strcmp(t->text, "tcpmd5") || !strcmp(t->text, "ipcomp") || !strcmp(t->text, "ipip"))
 		return err_at(c, t, "%s rules are not supported by kipsec", t->text);
 	if (!strcmp(t->text, "include"))
 		return err_at(c, t, "include is not supported");
-	return err_at(c, t, "unknown keyword \"%s\": a rule starts with flow, esp, ah or a macro name",
+	return err_at(c, t, "unknown keyword \"%s\": a rule starts with flow, esp, ah, ike or a macro name",
 		      t->text);
 }
 
@@ -1056,12 +1369,36 @@ static int check_duplicates(const struct ruleset *rs)
 		else
 			first = i;
 	}
+	/* ike rules: ipsecd refuses a second one with the same flow and peer. */
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct ike_rule *a = &rs->v[i].u.ike;
+
+		if (rs->v[i].kind != RULE_IKE)
+			continue;
+		for (size_t k = 0; k < i; k++) {
+			const struct ike_rule *b = &rs->v[k].u.ike;
+
+			if (rs->v[k].kind == RULE_IKE && a->proto == b->proto &&
+			    a->src.plen == b->src.plen && a->dst.plen == b->dst.plen &&
+			    a->src.port == b->src.port && a->dst.port == b->dst.port &&
+			    addr_eq_text(&a->src.addr, &b->src.addr) &&
+			    addr_eq_text(&a->dst.addr, &b->dst.addr) &&
+			    addr_eq_text(&a->peer, &b->peer)) {
+				dups[nd++] = (struct dup){ rs->v[i].line, rs->v[k].line, i, &rs->v[i] };
+				break;
+			}
+		}
+	}
 	qsort(dups, nd, sizeof(*dups), dup_cmp);
 	for (size_t i = 0; i < nd; i++) {
 		const struct rule *r = dups[i].r;
 		char buf[256];
 
-		if (r->kind == RULE_SA)
+		if (r->kind == RULE_IKE)
+			conf_error(rs->file, dups[i].line,
+				   "duplicate ike rule: %s, already defined on line %u",
+				   ike_rule_text(&r->u.ike, buf, sizeof(buf)), dups[i].first);
+		else if (r->kind == RULE_SA)
 			conf_error(rs->file, dups[i].line,
 				   "duplicate SA: %s spi 0x%08x to %s, already defined on line %u",
 				   r->u.sa.proto == IPPROTO_ESP ? "esp" : "ah", r->u.sa.spi,

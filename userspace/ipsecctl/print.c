@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "ike_alg.h"
 #include "ipsecctl.h"
 #include "json.h"
 #include "kipsec_alg.h"
@@ -319,9 +320,103 @@ void print_sa_line(FILE *f, const struct kipsec_sa *sa, bool keys)
 	fputc('\n', f);
 }
 
+/* ---- ike rules ---- */
+
+static const char *ike_sel_text(const struct ike_sel *s, char *buf, size_t len)
+{
+	struct kipsec_addr a = s->addr;
+	char t[64];
+
+	if (!s->plen) {
+		snprintf(buf, len, "any");
+		return buf;
+	}
+	sel_text(&a, s->plen, false, t, sizeof(t));
+	if (s->port)
+		snprintf(buf, len, "%s port %u", t, s->port);
+	else
+		snprintf(buf, len, "%s", t);
+	return buf;
+}
+
+const char *ike_rule_text(const struct ike_rule *r, char *buf, size_t len)
+{
+	char s[96], d[96], p[KIPSEC_ADDR_STRLEN], n[16], pr[32] = "";
+
+	if (r->proto)
+		snprintf(pr, sizeof(pr), "proto %s ", proto_name(r->proto, n, sizeof(n)));
+	snprintf(buf, len, "%sfrom %s to %s peer %s", pr, ike_sel_text(&r->src, s, sizeof(s)),
+		 ike_sel_text(&r->dst, d, sizeof(d)), kipsec_addr_ntop(&r->peer, p, sizeof(p)));
+	return buf;
+}
+
+static const char *start_name(uint8_t start)
+{
+	switch (start) {
+	case IKE_START_PASSIVE:
+		return "passive";
+	case IKE_START_DYNAMIC:
+		return "dynamic";
+	}
+	return "active";
+}
+
+/* A string in ipsec.conf quotes: " and \ escaped. */
+static void print_quoted(FILE *f, const uint8_t *p, size_t n)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '"' || p[i] == '\\')
+			fputc('\\', f);
+		fputc(p[i], f);
+	}
+	fputc('"', f);
+}
+
+/*
+ * ike START esp MODE [proto P] from S [port N] to D [port N] [local A]
+ *	peer A main auth H enc E group G lifetime N
+ *	quick [auth H] enc E group G lifetime N [psk "KEY"]
+ * Every default is written out; the key only with -k.
+ */
+void print_ike_line(FILE *f, const struct ike_rule *r, bool keys)
+{
+	char s[96], d[96], a[KIPSEC_ADDR_STRLEN], n[16], b1[32], b2[32], b3[32];
+
+	fprintf(f, "ike %s esp %s", start_name(r->start), mode_name(r->mode));
+	if (r->proto)
+		fprintf(f, " proto %s", proto_name(r->proto, n, sizeof(n)));
+	/* "any" of IPv6 with an IPv4 peer would read back as IPv4. */
+	if (!r->src.plen && !r->dst.plen && r->src.addr.family != r->peer.family)
+		fprintf(f, " from %s", r->src.addr.family == AF_INET6 ? "::/0" : "0.0.0.0/0");
+	else
+		fprintf(f, " from %s", ike_sel_text(&r->src, s, sizeof(s)));
+	fprintf(f, " to %s", ike_sel_text(&r->dst, d, sizeof(d)));
+	if (r->local.family)
+		fprintf(f, " local %s", kipsec_addr_ntop(&r->local, a, sizeof(a)));
+	fprintf(f, " peer %s", kipsec_addr_ntop(&r->peer, a, sizeof(a)));
+	fprintf(f, " main auth %s enc %s group %s lifetime %u",
+		ike_p1_hash_name(r->p1_hash, b1, sizeof(b1)),
+		ike_p1_enc_name(r->p1_enc, r->p1_enc_bits, b2, sizeof(b2)),
+		ike_group_name(r->p1_group, b3, sizeof(b3)), r->p1_lifetime);
+	fputs(" quick", f);
+	if (r->p2_auth)
+		fprintf(f, " auth %s", ike_p2_auth_name(r->p2_auth, b1, sizeof(b1)));
+	fprintf(f, " enc %s group %s lifetime %u",
+		ike_p2_enc_name(r->p2_enc, r->p2_enc_bits, b2, sizeof(b2)),
+		ike_group_name(r->p2_group, b3, sizeof(b3)), r->p2_lifetime);
+	if (keys && r->psk_len) {
+		fputs(" psk ", f);
+		print_quoted(f, r->psk, r->psk_len);
+	}
+	fputc('\n', f);
+}
+
 void print_rule(FILE *f, const struct rule *r, bool keys)
 {
-	if (r->kind == RULE_SA)
+	if (r->kind == RULE_IKE)
+		print_ike_line(f, &r->u.ike, keys);
+	else if (r->kind == RULE_SA)
 		print_sa_line(f, &r->u.sa, keys);
 	else
 		print_flow_line(f, &r->u.pol);

@@ -44,9 +44,10 @@ static void dump_error(const char *what, int err, const struct kipsec_nl *h)
 		report_kernel_error(what, err, kipsec_nl_extack(h));
 }
 
-static void show_text(unsigned int what, bool keys, bool verbose,
-		      const struct kipsec_policy *pols, size_t npol,
-		      const struct kipsec_sa *const *sas, size_t nsa, const struct kipsec_stats *st)
+static int show_text(unsigned int what, bool keys, bool verbose,
+		     const struct kipsec_policy *pols, size_t npol,
+		     const struct kipsec_sa *const *sas, size_t nsa, const struct kipsec_stats *st,
+		     struct ike_conn *ike)
 {
 	/* One kind alone is bare lines; several get OpenBSD's section titles. */
 	bool titles = (what & SHOW_FLOWS) + !!(what & SHOW_SAS) + !!(what & SHOW_STATS) > 1;
@@ -76,13 +77,19 @@ static void show_text(unsigned int what, bool keys, bool verbose,
 		if (titles)
 			printf("%sSTATS:\n", first ? "" : "\n");
 		print_stats(stdout, st);
+		first = false;
 	}
+	if (ike)
+		return ike_show(ike, NULL, !first, verbose);
+	return 0;
 }
 
-static void show_json(unsigned int what, bool keys, const struct kipsec_policy *pols, size_t npol,
-		      const struct kipsec_sa *const *sas, size_t nsa, const struct kipsec_stats *st)
+static int show_json(unsigned int what, bool keys, const struct kipsec_policy *pols, size_t npol,
+		     const struct kipsec_sa *const *sas, size_t nsa, const struct kipsec_stats *st,
+		     struct ike_conn *ike)
 {
 	struct json j;
+	int ret = 0;
 
 	json_init(&j, stdout);
 	json_obj_begin(&j, NULL);
@@ -100,8 +107,11 @@ static void show_json(unsigned int what, bool keys, const struct kipsec_policy *
 	}
 	if (what & SHOW_STATS)
 		json_stats(&j, "stats", st);
+	if (ike)
+		ret = ike_show(ike, &j, false, false);
 	json_obj_end(&j);
 	fputc('\n', stdout);
+	return ret;
 }
 
 int show(unsigned int what, bool json, bool keys, bool verbose)
@@ -111,13 +121,23 @@ int show(unsigned int what, bool json, bool keys, bool verbose)
 	const struct kipsec_sa **order = NULL;
 	struct kipsec_stats st = { 0 };
 	size_t npol = 0, nsa = 0;
-	struct kipsec_nl *h;
+	struct kipsec_nl *h = NULL;
+	struct ike_conn *ike = NULL;
 	int err, ret = 1;
 
-	err = kipsec_nl_open(&h);
-	if (err) {
-		report_open_error(err);
-		return 1;
+	/* -s ike needs ipsecd; -s all shows its part when it runs. */
+	if (what & (SHOW_IKE | SHOW_IKE_IF_UP)) {
+		ike = ike_connect(!(what & SHOW_IKE));
+		if (!ike && (what & SHOW_IKE))
+			return 1;
+	}
+	if (what & (SHOW_FLOWS | SHOW_SAS | SHOW_STATS)) {
+		err = kipsec_nl_open(&h);
+		if (err) {
+			report_open_error(err);
+			ike_disconnect(ike);
+			return 1;
+		}
 	}
 	if (what & SHOW_FLOWS) {
 		err = kipsec_policy_dump(h, &pols, &npol);
@@ -151,14 +171,15 @@ int show(unsigned int what, bool json, bool keys, bool verbose)
 		}
 	}
 	if (json)
-		show_json(what, keys, pols, npol, order, nsa, &st);
+		ret = show_json(what, keys, pols, npol, order, nsa, &st, ike);
 	else
-		show_text(what, keys, verbose, pols, npol, order, nsa, &st);
-	ret = 0;
+		ret = show_text(what, keys, verbose, pols, npol, order, nsa, &st, ike);
 out:
 	free(pols);
 	free(order);
 	kipsec_sa_list_free(sas, nsa);
-	kipsec_nl_close(h);
+	if (h)
+		kipsec_nl_close(h);
+	ike_disconnect(ike);
 	return ret;
 }

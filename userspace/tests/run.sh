@@ -193,7 +193,7 @@ else
 	fail "generated/big: 6000 SAs from a 250 KiB file" "$out/diff" "$out/stderr"
 fi
 { cat "$out/gen/big.conf"; echo "bogus"; } >"$out/gen/big-bad.conf"
-gen_check big-bad 'gen/big-bad.conf:3001: unknown keyword "bogus": a rule starts with flow, esp, ah or a macro name'
+gen_check big-bad 'gen/big-bad.conf:3001: unknown keyword "bogus": a rule starts with flow, esp, ah, ike or a macro name'
 
 # A CRLF file with a continuation loads like its LF twin.
 printf 'gw = "192.0.2.2"\r\nflow esp out from 10.1.0.0/24 \\\r\n\tto 10.2.0.0/24 peer $gw\r\n' \
@@ -221,9 +221,9 @@ usage_check() {	# usage_check NAME FIRST-STDERR-LINE ARGS...
 }
 
 usage_check "no action" "ipsecctl: nothing to do: give -f, -F, -s or -m"
-usage_check "-s bogus" "ipsecctl: -s bogus: show flow, sa, all or stats" -s bogus
-usage_check "-s ike" \
-	"ipsecctl: -s ike: ike SAs are kept by ipsecd, which is not part of this build yet" -s ike
+usage_check "-s bogus" "ipsecctl: -s bogus: show flow, sa, ike, all or stats" -s bogus
+usage_check "-s ike without ipsecd" \
+	"ipsecctl: ipsecd is not running (no daemon on $out/none.sock)" -S "$out/none.sock" -s ike
 usage_check "-j alone" "ipsecctl: -j needs -s or -m" -j -n -f basic.conf
 usage_check "-d alone" "ipsecctl: -d needs -f" -d -s sa
 usage_check "-D without =" "ipsecctl: -D foo: expected macro=value" -D foo -n -f basic.conf
@@ -243,7 +243,7 @@ check "cli: missing file" 1 "$out/empty" "$out/want"
 
 run "$here/parser" -h
 if [ "$rc" -eq 0 ] && [ ! -s "$out/stderr" ] &&
-   head -n 1 "$out/stdout" | grep -qx 'usage: ipsecctl \[-dFhjkmnqv\] \[-D macro=value\] \[-f file\] \[-s flow|sa|all|stats\]'; then
+   head -n 1 "$out/stdout" | grep -qx 'usage: ipsecctl \[-dFhjkmnqv\] \[-D macro=value\] \[-f file\] \[-s flow|sa|ike|all|stats\]'; then
 	pass "cli: -h prints the usage on stdout"
 else
 	fail "cli: -h prints the usage on stdout" "$out/stdout" "$out/stderr"

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kipsec.ko, through libkipsec: two netlink handles, one for requests and
+ * one for the events group, so that an ACQUIRE never lands among the
+ * replies we wait for.
+ *
+ * SAs: the inbound SPI is reserved (SPI_ALLOC, a larval SA) before we send
+ * it to the peer; SA_ADD completes it.  A pair goes in inbound first, so
+ * that the peer's first packets, sent as soon as it installed its
+ * outbound SA, find theirs; if the outbound one is refused, the inbound one
+ * is taken out again: never half a pair.
+ *
+ * Keys: KEYMAT of RFC 2409 §5.5, encryption key first and integrity key
+ * after (RFC 2407 §4.5); for AES-GCM the 4-byte salt follows the key
+ * (RFC 4106 §8.1), as kipsec.ko wants it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ike_alg.h"
+#include "ipsecd.h"
+#include "kipsec_alg.h"
+
+static struct kipsec_nl *h, *ev;
+
+int kern_open(void)
+{
+	int err = kipsec_nl_open(&h);
+
+	if (!err)
+		err = kipsec_nl_open(&ev);
+	if (!err)
+		err = kipsec_events_subscribe(ev);
+	if (err) {
+		log_err("cannot talk to kipsec.ko: %s%s", strerror(-err),
+			err == -ENOENT ? " (is the module loaded?)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+void kern_close(void)
+{
+	if (ev)
+		kipsec_nl_close(ev);
+	if (h)
+		kipsec_nl_close(h);
+	ev = h = NULL;
+}
+
+int kern_event_fd(void)
+{
+	return kipsec_nl_fd(ev);
+}
+
+const char *kern_extack(void)
+{
+	const char *e = h ? kipsec_nl_extack(h) : "";
+
+	return e[0] ? e : "no reason given";
+}
+
+static void on_event(const struct kipsec_event *e, void *arg)
+{
+	(void)arg;
+	if (e->cmd == KIPSEC_CMD_ACQUIRE && e->has_policy) {
+		struct rule *r = rule_by_policy(e->policy.id);
+
+		if (!r)
+			return;
+		if (r->conf.start == IKE_START_PASSIVE) {
+			log_debug("acquire for passive rule %u: waiting for the peer", r->id);
+			return;
+		}
+		if (p2_of_rule(r->id) || r->want_p2)
+			return;	/* already on its way */
+		rule_negotiate(r, "traffic needs it (acquire)");
+	} else if (e->cmd == KIPSEC_CMD_EXPIRE && e->has_sa) {
+		bool inbound;
+		struct p2sa *p2 = p2_by_spi(&e->sa.dst, e->sa.spi, &inbound);
+
+		if (p2)
+			p2_expired(p2, inbound, e->hard);
+	}
+}
+
+void kern_events(void)
+{
+	int err = kipsec_event_recv(ev, on_event, NULL);
+
+	if (err == -ENOBUFS)
+		log_warn("kipsec.ko events were lost (socket overflow): traffic waiting for an SA will ask again");
+	else if (err && err != -EAGAIN && err != -EINTR)
+		log_warn("reading kipsec.ko events: %s", strerror(-err));
+}
+
+int kern_spi_alloc(struct p2sa *p2, uint32_t reqid)
+{
+	struct kipsec_sa sa;
+	int err;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.src = p2->peer;
+	sa.dst = p2->local;
+	sa.proto = IPPROTO_ESP;
+	sa.mode = p2->mode;
+	sa.reqid = reqid;
+	/* RFC 4303 §2.1: 1-255 are reserved. */
+	err = kipsec_spi_alloc(h, &sa, 0x100, 0xffffffff);
+	if (err)
+		return err;
+	p2->spi_in = sa.spi;
+	p2->spi_in_larval = true;
+	return 0;
+}
+
+static void sa_del(const struct kipsec_addr *src, const struct kipsec_addr *dst, uint32_t spi)
+{
+	struct kipsec_sa sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.src = *src;
+	sa.dst = *dst;
+	sa.spi = spi;
+	sa.proto = IPPROTO_ESP;
+	kipsec_sa_del(h, &sa);
+}
+
+void kern_spi_release(struct p2sa *p2)
+{
+	sa_del(&p2->peer, &p2->local, p2->spi_in);
+	p2->spi_in_larval = false;
+}
+
+void kern_sa_remove(const struct p2sa *p2)
+{
+	/* Outbound first: no packet leaves under an SA the peer drops. */
+	sa_del(&p2->local, &p2->peer, p2->spi_out);
+	sa_del(&p2->peer, &p2->local, p2->spi_in);
+}
+
+static void set_alg(struct kipsec_alg *a, const struct kipsec_alg_desc *d, const uint8_t *key)
+{
+	snprintf(a->name, sizeof(a->name), "%s", d->kname);
+	memcpy(a->key, key, d->key_len);
+	a->key_len = d->key_len;
+	a->icv_len = d->icv_len;
+}
+
+int kern_sa_install(struct p2sa *p2, uint32_t reqid, const uint8_t *gxy, size_t gxy_len,
+		    const struct p1sa *p1, char *why, size_t len)
+{
+	const struct ike_enc_desc *e = ike_p2_enc_by_id(p2->enc, p2->enc_bits);
+	const struct ike_hash_desc *a = p2->auth ? ike_p2_auth_by_id(p2->auth) : NULL;
+	const struct kipsec_alg_desc *kd, *ka = NULL;
+	uint8_t km[2 * KIPSEC_KEY_MAX];
+	struct kipsec_sa sa[2];
+	size_t need;
+	int err = 0;
+
+	kd = e ? kipsec_alg_by_name(e->esp_name, KIPSEC_ALG_ENC) : NULL;
+	if (a)
+		ka = kipsec_alg_by_name(a->esp_name, KIPSEC_ALG_AUTH);
+	if (!kd || (p2->auth && !ka) || (!p2->auth && !kd->aead)) {
+		snprintf(why, len, "no kipsec algorithm for the negotiated transform");
+		return -1;
+	}
+	need = kd->key_len + (ka ? ka->key_len : 0);
+	memset(sa, 0, sizeof(sa));
+	for (int i = 0; i < 2; i++) {
+		struct kipsec_sa *s = &sa[i];
+		bool in = i == 0;
+
+		s->src = in ? p2->peer : p2->local;
+		s->dst = in ? p2->local : p2->peer;
+		s->spi = in ? p2->spi_in : p2->spi_out;
+		s->proto = IPPROTO_ESP;
+		s->mode = p2->mode;
+		s->reqid = reqid;
+		s->replay_window = KIPSEC_REPLAY_WINDOW_DEFAULT;
+		/*
+		 * The negotiated lifetime is the hard limit; the soft one asks
+		 * for a rekey before it, the initiator's a little earlier than
+		 * the responder's so that both rarely rekey at once.
+		 */
+		s->hard.add_secs = p2->lifetime;
+		s->soft.add_secs = (uint64_t)p2->lifetime * (p2->initiator ? 85 : 92) / 100;
+		if (p2_keymat(p1->hash, p1->k.skeyid_d, p1->k.prf_len, gxy, gxy_len,
+			      PROTO_IPSEC_ESP, s->spi, p2->ni, p2->ni_len, p2->nr, p2->nr_len, km,
+			      need)) {
+			snprintf(why, len, "KEYMAT derivation failed");
+			err = -1;
+			goto out;
+		}
+		set_alg(&s->enc, kd, km);
+		if (ka)
+			set_alg(&s->auth, ka, km + kd->key_len);
+	}
+	err = kipsec_sa_add(h, &sa[0], false);
+	if (err) {
+		snprintf(why, len, "inbound SA 0x%08x: %s", sa[0].spi, kern_extack());
+		kern_spi_release(p2);
+		goto out;
+	}
+	err = kipsec_sa_add(h, &sa[1], false);
+	if (err) {
+		snprintf(why, len, "outbound SA 0x%08x: %s", sa[1].spi, kern_extack());
+		sa_del(&p2->peer, &p2->local, p2->spi_in);
+		p2->spi_in_larval = false;
+	}
+out:
+	explicit_bzero(km, sizeof(km));
+	kipsec_sa_wipe(&sa[0]);
+	kipsec_sa_wipe(&sa[1]);
+	return err;
+}
+
+int kern_policy_add(struct kipsec_policy *pol, char *why, size_t len)
+{
+	int err = kipsec_policy_add(h, pol);
+
+	if (err)
+		snprintf(why, len, "%s", kipsec_nl_extack(h)[0] ? kipsec_nl_extack(h) : strerror(-err));
+	return err;
+}
+
+void kern_policy_del(uint32_t id)
+{
+	struct kipsec_policy pol;
+
+	memset(&pol, 0, sizeof(pol));
+	pol.id = id;
+	kipsec_policy_del(h, &pol);
+}

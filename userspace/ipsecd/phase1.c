@@ -1,0 +1,739 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Phase 1: Main Mode (identity protection) with pre-shared keys, RFC 2409
+ * §5 and §5.4:
+ *
+ *   Initiator                          Responder
+ *   HDR, SA                      -->                    (1)
+ *                                <--   HDR, SA          (2)
+ *   HDR, KE, Ni                  -->                    (3)
+ *                                <--   HDR, KE, Nr      (4)
+ *   HDR*, IDii, HASH_I           -->                    (5)
+ *                                <--   HDR*, IDir, HASH_R (6)
+ *
+ * Messages 5 and 6 are encrypted with SKEYID_e, the IV chained as in
+ * Appendix B.  Each side keeps the last message it sent: the initiator
+ * resends it on a timer, the responder when the request is repeated
+ * (RFC 2408 §2.4 leaves retransmission to the implementation).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <openssl/crypto.h>
+
+#include "ike_alg.h"
+#include "ipsecd.h"
+
+static const char *role(const struct p1sa *p1)
+{
+	return p1->initiator ? "initiator" : "responder";
+}
+
+/* The one line of a failed negotiation (see log.h); frees the SA. */
+static void __attribute__((format(printf, 2, 3))) p1_fail(struct p1sa *p1, const char *fmt, ...)
+{
+	char cause[768], peer[KIPSEC_ADDR_STRLEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cause, sizeof(cause), fmt, ap);
+	va_end(ap);
+	log_err("peer %s: phase 1 (main mode, %s) failed: %s", addr_text(&p1->peer, peer, sizeof(peer)),
+		role(p1), cause);
+	stats.p1_failed++;
+	if (p1->initiator)
+		rules_p1_failed(&p1->local, &p1->peer);
+	p1_free(p1);
+}
+
+/* ---- sending ---- */
+
+void p1_send(struct p1sa *p1, struct buf *b)
+{
+	buf_free(&p1->out);
+	p1->out = *b;
+	buf_init(b);
+	if (p1->out.err)
+		return;
+	net_send(&p1->local, &p1->peer, p1->peer_port, p1->out.p, p1->out.len);
+}
+
+static void send_and_wait(struct p1sa *p1, struct buf *b)
+{
+	p1_send(p1, b);
+	p1->tries = 0;
+	timer_arm(&p1->timer, RETRANSMIT_FIRST_MS);
+}
+
+static void p1_timer(struct timer *t)
+{
+	struct p1sa *p1 = container_of(t, struct p1sa, timer);
+	char peer[KIPSEC_ADDR_STRLEN];
+
+	if (p1->state == P1_ESTABLISHED) {
+		log_info("peer %s: phase 1 SA %08x lifetime of %u s is over: deleting it",
+			 addr_text(&p1->peer, peer, sizeof(peer)), p1->id, p1->lifetime);
+		p1_delete(p1, true);
+		return;
+	}
+	if (p1->tries >= RETRANSMIT_TRIES) {
+		p1_fail(p1, "no answer to %s after %d retransmissions (%s)",
+			p1_state_name(p1->state), p1->tries,
+			p1->state == P1_I_MM5 ? "a wrong pre-shared key on either side is the usual cause" :
+			p1->state == P1_I_MM1 ? "is the peer running, with an ike rule for us?" :
+			"the peer went away");
+		return;
+	}
+	p1->tries++;
+	stats.retransmits++;
+	if (!p1->out.err && p1->out.len)
+		net_send(&p1->local, &p1->peer, p1->peer_port, p1->out.p, p1->out.len);
+	timer_arm(&p1->timer, (uint64_t)RETRANSMIT_FIRST_MS << p1->tries);
+}
+
+static void hdr_of(const struct p1sa *p1, struct isakmp_hdr *h, uint8_t exchange, uint32_t msgid)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->icookie, p1->icky, 8);
+	memcpy(h->rcookie, p1->rcky, 8);
+	h->exchange = exchange;
+	h->msgid = msgid;
+}
+
+/* ---- encryption (RFC 2409 Appendix B) ---- */
+
+int p1_encrypt(struct p1sa *p1, struct msgb *m, uint8_t *iv)
+{
+	size_t blk = p1->k.block, body;
+
+	if (m->b.err || m->b.len <= ISAKMP_HDR_LEN)
+		return -1;
+	/* Pad with zeros to the block size; the payload lengths say where
+	 * the message ends (RFC 2408 §3.5). */
+	body = m->b.len - ISAKMP_HDR_LEN;
+	if (body % blk)
+		buf_zero(&m->b, blk - body % blk);
+	if (m->b.err)
+		return -1;
+	m->b.p[19] |= ISAKMP_FLAG_ENC;
+	msgb_finish(m);
+	return cipher_cbc(p1->enc, p1->k.enc, p1->k.enc_len, iv, m->b.p + ISAKMP_HDR_LEN,
+			  m->b.len - ISAKMP_HDR_LEN, true);
+}
+
+int p1_decrypt(struct p1sa *p1, const uint8_t *pkt, size_t len, uint8_t *iv, struct buf *out,
+	       struct isakmp_msg *m)
+{
+	size_t blk = p1->k.block;
+
+	if (!p1->k.enc_len || len <= ISAKMP_HDR_LEN || (len - ISAKMP_HDR_LEN) % blk) {
+		isakmp_error = "encrypted body not a whole number of blocks";
+		return -1;
+	}
+	buf_init(out);
+	buf_put(out, pkt, len);
+	if (out->err)
+		return -1;
+	if (cipher_cbc(p1->enc, p1->k.enc, p1->k.enc_len, iv, out->p + ISAKMP_HDR_LEN,
+		       len - ISAKMP_HDR_LEN, false)) {
+		isakmp_error = "decryption failed";
+		return -1;
+	}
+	if (isakmp_parse_hdr(out->p, out->len, &m->hdr))
+		return -1;
+	return isakmp_parse_payloads(m->hdr.np, out->p + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN,
+				     true, m);
+}
+
+/* ---- identities and hashes ---- */
+
+static void put_id(struct buf *b, const struct kipsec_addr *a)
+{
+	bool v6 = a->family == AF_INET6;
+
+	buf_put8(b, v6 ? ID_IPV6_ADDR : ID_IPV4_ADDR);
+	/* RFC 2407 §4.6.2: protocol and port zero in phase 1 (or UDP/500). */
+	buf_put8(b, 0);
+	buf_put16(b, 0);
+	buf_put(b, a->u.bytes, v6 ? 16 : 4);
+}
+
+/*
+ * HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b)
+ * HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b)
+ */
+static int auth_hash(const struct p1sa *p1, bool of_initiator, const uint8_t *id, size_t id_len,
+		     uint8_t *out)
+{
+	struct iov v[6];
+
+	if (of_initiator) {
+		v[0] = (struct iov){ p1->gxi, p1->gx_len };
+		v[1] = (struct iov){ p1->gxr, p1->gx_len };
+		v[2] = (struct iov){ p1->icky, 8 };
+		v[3] = (struct iov){ p1->rcky, 8 };
+	} else {
+		v[0] = (struct iov){ p1->gxr, p1->gx_len };
+		v[1] = (struct iov){ p1->gxi, p1->gx_len };
+		v[2] = (struct iov){ p1->rcky, 8 };
+		v[3] = (struct iov){ p1->icky, 8 };
+	}
+	v[4] = (struct iov){ p1->sai_b.p, p1->sai_b.len };
+	v[5] = (struct iov){ id, id_len };
+	return prf_iov(p1->hash, p1->k.skeyid, p1->k.prf_len, v, 6, out);
+}
+
+/* The peer's identity must be its address: the PSK was chosen by it. */
+static int check_id(struct p1sa *p1, const struct payload *pl)
+{
+	struct isakmp_id id;
+	char want[KIPSEC_ADDR_STRLEN], got[KIPSEC_ADDR_STRLEN];
+	struct kipsec_addr a = { 0 };
+
+	if (isakmp_parse_id(pl, &id))
+		return -1;
+	if ((id.type == ID_IPV4_ADDR && id.len == 4) || (id.type == ID_IPV6_ADDR && id.len == 16)) {
+		a.family = id.type == ID_IPV4_ADDR ? AF_INET : AF_INET6;
+		memcpy(a.u.bytes, id.data, id.len);
+		if (addr_eq(&a, &p1->peer))
+			return 0;
+		p1_fail(p1, "the peer identifies as %s, but its address is %s (ID must be the address)",
+			addr_text(&a, got, sizeof(got)), addr_text(&p1->peer, want, sizeof(want)));
+		return -1;
+	}
+	p1_fail(p1, "the peer's identity is of type %u: only IP addresses (types 1 and 5) are supported",
+		id.type);
+	return -1;
+}
+
+/* ---- key exchange ---- */
+
+static int make_dh(struct p1sa *p1, uint8_t *pub)
+{
+	p1->dh = dh_new(p1->group);
+	if (!p1->dh || dh_public(p1->dh, pub)) {
+		p1_fail(p1, "Diffie-Hellman: %s", dh_error());
+		return -1;
+	}
+	p1->gx_len = dh_public_len(p1->group);
+	return 0;
+}
+
+/* KE and nonce of the peer, length checked. */
+static int take_ke_nonce(struct p1sa *p1, const struct isakmp_msg *m, uint8_t *gx, uint8_t *nonce,
+			 size_t *nonce_len)
+{
+	const struct payload *ke = isakmp_find(m, ISAKMP_NP_KE);
+	const struct payload *n = isakmp_find(m, ISAKMP_NP_NONCE);
+	size_t want = dh_public_len(p1->group);
+	char g[32];
+
+	if (!ke || !n) {
+		p1_fail(p1, "message without %s payload", !ke ? "KE" : "nonce");
+		return -1;
+	}
+	if (ke->len != want) {
+		p1_fail(p1, "the peer's KE is %zu bytes, %s needs %zu (DH group mismatch)", ke->len,
+			ike_group_name(p1->group, g, sizeof(g)), want);
+		return -1;
+	}
+	/* RFC 2409 §5: nonces of 8 to 256 bytes. */
+	if (n->len < 8 || n->len > NONCE_MAX) {
+		p1_fail(p1, "the peer's nonce is %zu bytes (8 to 256 allowed)", n->len);
+		return -1;
+	}
+	memcpy(gx, ke->body, want);
+	memcpy(nonce, n->body, n->len);
+	*nonce_len = n->len;
+	return 0;
+}
+
+static int derive(struct p1sa *p1)
+{
+	uint8_t gxy[DH_MAX];
+	size_t gxy_len;
+	const uint8_t *peer_pub = p1->initiator ? p1->gxr : p1->gxi;
+	int r;
+
+	if (dh_shared(p1->dh, peer_pub, p1->gx_len, gxy, &gxy_len)) {
+		p1_fail(p1, "Diffie-Hellman: %s", dh_error());
+		return -1;
+	}
+	r = p1_derive_psk(&p1->k, p1->hash, p1->enc, p1->enc_bits, p1->psk, p1->psk_len, p1->ni,
+			  p1->ni_len, p1->nr, p1->nr_len, gxy, gxy_len, p1->icky, p1->rcky, p1->gxi,
+			  p1->gxr, p1->gx_len);
+	explicit_bzero(gxy, sizeof(gxy));
+	dh_free(p1->dh);
+	p1->dh = NULL;
+	if (r) {
+		p1_fail(p1, "key derivation: %s", dh_error());
+		return -1;
+	}
+	memcpy(p1->iv, p1->k.iv, p1->k.block);
+	return 0;
+}
+
+static void established(struct p1sa *p1)
+{
+	char peer[KIPSEC_ADDR_STRLEN], algs[128];
+
+	p1->state = P1_ESTABLISHED;
+	p1->established = time(NULL);
+	stats.p1_established++;
+	/* The PSK is no longer needed: SKEYID is derived. */
+	explicit_bzero(p1->psk, sizeof(p1->psk));
+	buf_free(&p1->sai_b);
+	log_info("peer %s: phase 1 SA %08x established as %s (%s, lifetime %u s) in %llu ms",
+		 addr_text(&p1->peer, peer, sizeof(peer)), p1->id, role(p1),
+		 p1_alg_text(p1->enc, p1->enc_bits, p1->hash, p1->group, algs, sizeof(algs)),
+		 p1->lifetime, (unsigned long long)(now_ms() - p1->started_ms));
+	timer_arm(&p1->timer, (uint64_t)p1->lifetime * 1000);
+	rules_p1_up(&p1->local, &p1->peer);
+}
+
+/* The rule's phase 1 settings and PSK into a new SA. */
+static void take_rule(struct p1sa *p1, const struct rule *r)
+{
+	p1->rule_id = r->id;
+	p1->enc = r->conf.p1_enc;
+	p1->enc_bits = r->conf.p1_enc_bits;
+	p1->hash = r->conf.p1_hash;
+	p1->group = r->conf.p1_group;
+	p1->lifetime = r->conf.p1_lifetime;
+	memcpy(p1->psk, r->conf.psk, r->conf.psk_len);
+	p1->psk_len = r->conf.psk_len;
+}
+
+/* ---- initiator ---- */
+
+void p1_initiate(struct rule *r)
+{
+	struct p1sa *p1 = p1_new(true);
+	char peer[KIPSEC_ADDR_STRLEN];
+	struct isakmp_hdr h;
+	struct msgb m;
+
+	if (!p1)
+		return;
+	p1->local = r->conf.local;
+	p1->peer = r->conf.peer;
+	p1->peer_port = ike_port;
+	take_rule(p1, r);
+	if (random_bytes(p1->icky, 8)) {
+		p1_fail(p1, "no random bytes");
+		return;
+	}
+	p1_proposal(&p1->sai_b, p1);
+	hdr_of(p1, &h, ISAKMP_XCHG_IDPROT, 0);
+	msgb_init(&m, &h);
+	msgb_payload(&m, ISAKMP_NP_SA, p1->sai_b.p, p1->sai_b.len);
+	msgb_finish(&m);
+	p1->state = P1_I_MM1;
+	log_info("peer %s: phase 1 (main mode) started as initiator", addr_text(&p1->peer, peer, sizeof(peer)));
+	send_and_wait(p1, &m.b);
+}
+
+static void i_mm2(struct p1sa *p1, const struct isakmp_msg *m)
+{
+	const struct payload *pl = isakmp_find(m, ISAKMP_NP_SA);
+	uint8_t gx[DH_MAX], nonce_pl[NONCE_LEN];
+	struct isakmp_sa sa;
+	struct p1_choice c;
+	struct isakmp_hdr h;
+	struct msgb out;
+	char ours[128], theirs[128];
+
+	if (!pl || isakmp_parse_sa(pl->body, pl->len, &sa)) {
+		p1_fail(p1, "message 2: %s", pl ? isakmp_error : "no SA payload");
+		return;
+	}
+	/* RFC 2409 §5: exactly the one transform chosen from ours. */
+	if (sa.np != 1 || sa.p[0].nt != 1 || sa.p[0].proto != PROTO_ISAKMP ||
+	    p1_parse_transform(&sa.p[0].t[0], &c) || c.enc != p1->enc ||
+	    c.enc_bits != p1->enc_bits || c.hash != p1->hash || c.group != p1->group ||
+	    c.auth != OAKLEY_AUTH_PSK) {
+		p1_parse_transform(&sa.p[0].t[0], &c);
+		p1_fail(p1, "the peer chose what we did not offer: we offered %s, it chose %s",
+			p1_alg_text(p1->enc, p1->enc_bits, p1->hash, p1->group, ours, sizeof(ours)),
+			p1_alg_text(c.enc, c.enc_bits, c.hash, c.group, theirs, sizeof(theirs)));
+		return;
+	}
+	if (c.life_secs && c.life_secs < p1->lifetime)
+		p1->lifetime = c.life_secs;
+	if (make_dh(p1, gx))
+		return;
+	memcpy(p1->gxi, gx, p1->gx_len);
+	p1->ni_len = NONCE_LEN;
+	if (random_bytes(p1->ni, p1->ni_len)) {
+		p1_fail(p1, "no random bytes");
+		return;
+	}
+	memcpy(nonce_pl, p1->ni, NONCE_LEN);
+	hdr_of(p1, &h, ISAKMP_XCHG_IDPROT, 0);
+	msgb_init(&out, &h);
+	msgb_payload(&out, ISAKMP_NP_KE, p1->gxi, p1->gx_len);
+	msgb_payload(&out, ISAKMP_NP_NONCE, nonce_pl, NONCE_LEN);
+	msgb_finish(&out);
+	p1->state = P1_I_MM3;
+	send_and_wait(p1, &out.b);
+}
+
+static void i_mm4(struct p1sa *p1, const struct isakmp_msg *m)
+{
+	uint8_t hash[IKE_HASH_MAX];
+	struct buf idb;
+	struct isakmp_hdr h;
+	struct msgb out;
+
+	if (take_ke_nonce(p1, m, p1->gxr, p1->nr, &p1->nr_len) || derive(p1))
+		return;
+	buf_init(&idb);
+	put_id(&idb, &p1->local);
+	if (idb.err || auth_hash(p1, true, idb.p, idb.len, hash)) {
+		buf_free(&idb);
+		p1_fail(p1, "cannot compute HASH_I");
+		return;
+	}
+	hdr_of(p1, &h, ISAKMP_XCHG_IDPROT, 0);
+	msgb_init(&out, &h);
+	msgb_payload(&out, ISAKMP_NP_ID, idb.p, idb.len);
+	msgb_payload(&out, ISAKMP_NP_HASH, hash, p1->k.prf_len);
+	buf_free(&idb);
+	if (p1_encrypt(p1, &out, p1->iv)) {
+		buf_free(&out.b);
+		p1_fail(p1, "cannot encrypt message 5");
+		return;
+	}
+	p1->state = P1_I_MM5;
+	send_and_wait(p1, &out.b);
+}
+
+/* Messages 5 and 6: decrypt, then ID and HASH_I/HASH_R. */
+static int verify_auth(struct p1sa *p1, const uint8_t *pkt, size_t len, bool of_initiator)
+{
+	const struct payload *id, *hp;
+	struct isakmp_msg m;
+	uint8_t want[IKE_HASH_MAX];
+	struct buf plain;
+	int r = -1;
+
+	if (!(pkt[19] & ISAKMP_FLAG_ENC)) {
+		p1_fail(p1, "message %d is not encrypted", of_initiator ? 5 : 6);
+		return -1;
+	}
+	if (p1_decrypt(p1, pkt, len, p1->iv, &plain, &m)) {
+		p1_fail(p1, "authentication failed: message %d does not decrypt to valid payloads (%s): the pre-shared keys differ",
+			of_initiator ? 5 : 6, isakmp_error);
+		goto out;
+	}
+	id = isakmp_find(&m, ISAKMP_NP_ID);
+	hp = isakmp_find(&m, ISAKMP_NP_HASH);
+	if (!id || !hp) {
+		p1_fail(p1, "message %d without %s payload", of_initiator ? 5 : 6, id ? "HASH" : "ID");
+		goto out;
+	}
+	if (auth_hash(p1, of_initiator, id->body, id->len, want)) {
+		p1_fail(p1, "cannot compute %s", of_initiator ? "HASH_I" : "HASH_R");
+		goto out;
+	}
+	if (hp->len != p1->k.prf_len || CRYPTO_memcmp(hp->body, want, p1->k.prf_len)) {
+		p1_fail(p1, "authentication failed: %s did not verify: the pre-shared keys differ",
+			of_initiator ? "HASH_I" : "HASH_R");
+		goto out;
+	}
+	if (check_id(p1, id))
+		goto out;
+	r = 0;
+out:
+	buf_free(&plain);
+	return r;
+}
+
+static void i_mm6(struct p1sa *p1, const uint8_t *pkt, size_t len)
+{
+	if (verify_auth(p1, pkt, len, false))
+		return;
+	timer_stop(&p1->timer);
+	buf_free(&p1->out);
+	established(p1);
+}
+
+/* ---- responder ---- */
+
+static void r_mm1(const struct isakmp_hdr *h, const struct isakmp_msg *m,
+		  const struct kipsec_addr *local, const struct kipsec_addr *peer, uint16_t port,
+		  const uint8_t *pkt, size_t len)
+{
+	const struct payload *pl = isakmp_find(m, ISAKMP_NP_SA);
+	char ps[KIPSEC_ADDR_STRLEN], ls[KIPSEC_ADDR_STRLEN], why[768];
+	struct isakmp_sa *sa;
+	struct p1_choice c;
+	struct isakmp_hdr rh;
+	struct rule *r;
+	struct p1sa *p1;
+	struct msgb out;
+	int notify;
+
+	r = rule_for_peer(local, peer);
+	if (!r) {
+		stats.rx_dropped++;
+		log_drop(addr_text(peer, ps, sizeof(ps)), "main mode request with no ike rule for that peer");
+		(void)ls;
+		return;
+	}
+	if (!pl) {
+		stats.rx_malformed++;
+		log_drop(addr_text(peer, ps, sizeof(ps)), "main mode message 1 without SA payload");
+		return;
+	}
+	sa = malloc(sizeof(*sa));
+	p1 = sa ? p1_new(false) : NULL;
+	if (!p1) {
+		free(sa);
+		return;
+	}
+	p1->local = *local;
+	p1->peer = *peer;
+	p1->peer_port = port;
+	memcpy(p1->icky, h->icookie, 8);
+	take_rule(p1, r);
+	buf_put(&p1->in, pkt, len);
+	if (isakmp_parse_sa(pl->body, pl->len, sa)) {
+		info_notify_plain(h->icookie, h->rcookie, local, peer, port, N_PAYLOAD_MALFORMED);
+		p1_fail(p1, "message 1: malformed SA payload: %s", isakmp_error);
+		free(sa);
+		return;
+	}
+	notify = p1_choose(p1, sa, &c, why, sizeof(why));
+	if (notify) {
+		info_notify_plain(h->icookie, h->rcookie, local, peer, port, (uint16_t)notify);
+		p1_fail(p1, "%s", why);
+		free(sa);
+		return;
+	}
+	if (c.life_secs && c.life_secs < p1->lifetime)
+		p1->lifetime = c.life_secs;
+	buf_put(&p1->sai_b, pl->body, pl->len);
+	if (random_bytes(p1->rcky, 8)) {
+		free(sa);
+		p1_fail(p1, "no random bytes");
+		return;
+	}
+	hdr_of(p1, &rh, ISAKMP_XCHG_IDPROT, 0);
+	msgb_init(&out, &rh);
+	{
+		size_t off = msgb_begin(&out, ISAKMP_NP_SA);
+
+		p1_accept_body(&out.b, &c);
+		msgb_end(&out, off);
+	}
+	msgb_finish(&out);
+	free(sa);
+	p1->state = P1_R_MM2;
+	log_info("peer %s: phase 1 (main mode) started as responder", addr_text(peer, ps, sizeof(ps)));
+	send_and_wait(p1, &out.b);
+}
+
+static void r_mm3(struct p1sa *p1, const struct isakmp_msg *m)
+{
+	uint8_t nonce_pl[NONCE_LEN];
+	struct isakmp_hdr h;
+	struct msgb out;
+
+	if (take_ke_nonce(p1, m, p1->gxi, p1->ni, &p1->ni_len))
+		return;
+	if (make_dh(p1, p1->gxr))
+		return;
+	p1->nr_len = NONCE_LEN;
+	if (random_bytes(p1->nr, NONCE_LEN)) {
+		p1_fail(p1, "no random bytes");
+		return;
+	}
+	memcpy(nonce_pl, p1->nr, NONCE_LEN);
+	if (derive(p1))
+		return;
+	hdr_of(p1, &h, ISAKMP_XCHG_IDPROT, 0);
+	msgb_init(&out, &h);
+	msgb_payload(&out, ISAKMP_NP_KE, p1->gxr, p1->gx_len);
+	msgb_payload(&out, ISAKMP_NP_NONCE, nonce_pl, NONCE_LEN);
+	msgb_finish(&out);
+	p1->state = P1_R_MM4;
+	send_and_wait(p1, &out.b);
+}
+
+static void r_mm5(struct p1sa *p1, const uint8_t *pkt, size_t len)
+{
+	uint8_t hash[IKE_HASH_MAX];
+	struct isakmp_hdr h;
+	struct buf idb;
+	struct msgb out;
+
+	if (verify_auth(p1, pkt, len, true))
+		return;
+	buf_init(&idb);
+	put_id(&idb, &p1->local);
+	if (idb.err || auth_hash(p1, false, idb.p, idb.len, hash)) {
+		buf_free(&idb);
+		p1_fail(p1, "cannot compute HASH_R");
+		return;
+	}
+	hdr_of(p1, &h, ISAKMP_XCHG_IDPROT, 0);
+	msgb_init(&out, &h);
+	msgb_payload(&out, ISAKMP_NP_ID, idb.p, idb.len);
+	msgb_payload(&out, ISAKMP_NP_HASH, hash, p1->k.prf_len);
+	buf_free(&idb);
+	if (p1_encrypt(p1, &out, p1->iv)) {
+		buf_free(&out.b);
+		p1_fail(p1, "cannot encrypt message 6");
+		return;
+	}
+	timer_stop(&p1->timer);
+	/* Kept to answer a repeated message 5 (our 6 was lost). */
+	p1_send(p1, &out.b);
+	established(p1);
+}
+
+/* ---- dispatch ---- */
+
+static bool same_packet(const struct buf *b, const uint8_t *pkt, size_t len)
+{
+	return b->len == len && !memcmp(b->p, pkt, len);
+}
+
+void p1_input(const struct isakmp_hdr *h, const uint8_t *pkt, size_t len,
+	      const struct kipsec_addr *local, const struct kipsec_addr *peer, uint16_t port)
+{
+	static const uint8_t zero[8];
+	char ps[KIPSEC_ADDR_STRLEN];
+	struct isakmp_msg m;
+	struct p1sa *p1;
+	bool enc = h->flags & ISAKMP_FLAG_ENC;
+
+	addr_text(peer, ps, sizeof(ps));
+	if (h->msgid) {
+		stats.rx_malformed++;
+		log_drop(ps, "main mode message with a message ID");
+		return;
+	}
+	if (!memcmp(h->rcookie, zero, 8)) {
+		p1 = p1_by_icookie(h->icookie, peer);
+		if (p1) {
+			/* Message 1 again: our message 2 was lost. */
+			if (!p1->initiator && p1->state == P1_R_MM2 && same_packet(&p1->in, pkt, len)) {
+				stats.retransmits++;
+				net_send(&p1->local, &p1->peer, p1->peer_port, p1->out.p, p1->out.len);
+			} else {
+				stats.rx_dropped++;
+			}
+			return;
+		}
+		if (enc || isakmp_parse_payloads(h->np, pkt + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN,
+						 false, &m)) {
+			stats.rx_malformed++;
+			log_drop(ps, enc ? "encrypted main mode message 1" : isakmp_error);
+			return;
+		}
+		r_mm1(h, &m, local, peer, port, pkt, len);
+		return;
+	}
+	p1 = p1_by_cookies(h->icookie, h->rcookie);
+	if (!p1) {
+		/* Message 2 names the responder cookie for the first time. */
+		p1 = p1_by_icookie(h->icookie, peer);
+		if (!p1 || !p1->initiator || p1->state != P1_I_MM1) {
+			stats.rx_dropped++;
+			log_drop(ps, "main mode message for an unknown ISAKMP SA");
+			return;
+		}
+		memcpy(p1->rcky, h->rcookie, 8);
+	}
+	if (!addr_eq(&p1->peer, peer)) {
+		stats.rx_dropped++;
+		log_drop(ps, "main mode message from another address than the SA's peer");
+		return;
+	}
+	if (same_packet(&p1->in, pkt, len)) {
+		/* A repeated request is answered with the stored reply. */
+		if (!p1->initiator && p1->out.len) {
+			stats.retransmits++;
+			net_send(&p1->local, &p1->peer, p1->peer_port, p1->out.p, p1->out.len);
+		}
+		return;
+	}
+	if (!enc && isakmp_parse_payloads(h->np, pkt + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN, false,
+					  &m)) {
+		stats.rx_malformed++;
+		log_drop(ps, isakmp_error);
+		return;
+	}
+	if (enc != (p1->state == P1_I_MM5 || p1->state == P1_R_MM4)) {
+		stats.rx_dropped++;
+		log_drop(ps, "main mode message out of order");
+		return;
+	}
+	buf_free(&p1->in);
+	buf_put(&p1->in, pkt, len);
+	switch (p1->state) {
+	case P1_I_MM1:
+		i_mm2(p1, &m);
+		break;
+	case P1_I_MM3:
+		i_mm4(p1, &m);
+		break;
+	case P1_I_MM5:
+		i_mm6(p1, pkt, len);
+		break;
+	case P1_R_MM2:
+		r_mm3(p1, &m);
+		break;
+	case P1_R_MM4:
+		r_mm5(p1, pkt, len);
+		break;
+	default:
+		stats.rx_dropped++;
+		log_drop(ps, "main mode message for an established ISAKMP SA");
+	}
+}
+
+void p1_notified(struct p1sa *p1, uint16_t type)
+{
+	char ours[128];
+
+	if (p1->state == P1_ESTABLISHED || p1->state == P1_DEAD)
+		return;
+	if (!p1->initiator && type != N_AUTHENTICATION_FAILED && type != N_INVALID_HASH_INFORMATION)
+		return;
+	if (type == N_NO_PROPOSAL_CHOSEN || type == N_ATTRIBUTES_NOT_SUPPORTED)
+		p1_fail(p1, "the peer refused our proposal (%s): we offered %s", isakmp_notify_name(type),
+			p1_alg_text(p1->enc, p1->enc_bits, p1->hash, p1->group, ours, sizeof(ours)));
+	else if (type == N_AUTHENTICATION_FAILED || type == N_INVALID_HASH_INFORMATION)
+		p1_fail(p1, "authentication failed: the peer says %s: the pre-shared keys differ",
+			isakmp_notify_name(type));
+	else
+		p1_fail(p1, "the peer sent %s (%u) in %s", isakmp_notify_name(type), type,
+			p1_state_name(p1->state));
+}
+
+void p1_delete(struct p1sa *p1, bool notify)
+{
+	char peer[KIPSEC_ADDR_STRLEN];
+	uint8_t spi[16];
+
+	if (p1->state == P1_ESTABLISHED && notify) {
+		/* RFC 2408 §3.15: the ISAKMP SA is named by its two cookies. */
+		memcpy(spi, p1->icky, 8);
+		memcpy(spi + 8, p1->rcky, 8);
+		info_delete(p1, PROTO_ISAKMP, spi, 16, 1);
+		log_info("peer %s: phase 1 SA %08x deleted", addr_text(&p1->peer, peer, sizeof(peer)),
+			 p1->id);
+	}
+	p1_free(p1);
+}
+
+void p1_timer_init(struct p1sa *p1)
+{
+	p1->timer.fn = p1_timer;
+}

@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ike rules: what ipsecctl loaded.  Each rule puts its flows in the kernel
+ * as two policies (out, and in mirrored) at level require, with a reqid of
+ * its own that its SAs carry, so that its traffic waits for (or asks for,
+ * ACQUIRE) exactly the SAs negotiated for it.
+ *
+ * IKE's own datagrams must never be caught by those policies: when a
+ * rule's flow covers the two gateways' addresses (transport mode always,
+ * tunnel mode when the networks contain the gateways), UDP 500 and 4500
+ * between them get bypass policies of a better priority.  strongSwan does
+ * the same with per-socket XFRM policies; kipsec.ko has no per-socket
+ * policies, so ipsecd installs them once per pair of gateways, shared by
+ * the rules that need them (Documentation/ipsecd.8, "IKE TRAFFIC").
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ike_alg.h"
+#include "ipsecd.h"
+
+#define RULE_PRIORITY	1000	/* kipsec.ko's default */
+#define BYPASS_PRIORITY	10	/* lower wins: before any rule's flows */
+#define REQID_BASE	0x10000	/* ipsecctl's manual reqids stay below */
+
+struct list rules = LIST_INIT(rules);
+static uint32_t next_rule_id = 1;
+
+struct bypass {
+	struct list node;
+	struct kipsec_addr local, peer;
+	int refs;
+	uint32_t ids[4];	/* 0: not ours (it was there already) */
+};
+
+static struct list bypasses = LIST_INIT(bypasses);
+
+const char *mode_name_of(uint8_t mode)
+{
+	return mode == KIPSEC_MODE_TUNNEL ? "tunnel" : "transport";
+}
+
+const char *sel_text(const struct ike_sel *s, uint8_t proto, char *buf, size_t len)
+{
+	char a[KIPSEC_ADDR_STRLEN], extra[32] = "";
+
+	if (proto && s->port)
+		snprintf(extra, sizeof(extra), "[%u/%u]", proto, s->port);
+	else if (proto)
+		snprintf(extra, sizeof(extra), "[%u]", proto);
+	if (s->plen == kipsec_addr_len(s->addr.family) * 8)
+		snprintf(buf, len, "%s%s", kipsec_addr_ntop(&s->addr, a, sizeof(a)), extra);
+	else
+		snprintf(buf, len, "%s/%u%s", kipsec_addr_ntop(&s->addr, a, sizeof(a)), s->plen, extra);
+	return buf;
+}
+
+const char *rule_text(const struct rule *r, char *buf, size_t len)
+{
+	char s[80], d[80], p[KIPSEC_ADDR_STRLEN];
+
+	snprintf(buf, len, "rule %u (%s -> %s peer %s)", r->id,
+		 sel_text(&r->conf.src, r->conf.proto, s, sizeof(s)),
+		 sel_text(&r->conf.dst, r->conf.proto, d, sizeof(d)),
+		 kipsec_addr_ntop(&r->conf.peer, p, sizeof(p)));
+	return buf;
+}
+
+static bool sel_same(const struct ike_sel *a, const struct ike_sel *b)
+{
+	return a->plen == b->plen && a->port == b->port && addr_eq(&a->addr, &b->addr);
+}
+
+static bool same_rule(const struct ike_rule *a, const struct ike_rule *b)
+{
+	return a->proto == b->proto && sel_same(&a->src, &b->src) && sel_same(&a->dst, &b->dst) &&
+	       addr_eq(&a->peer, &b->peer);
+}
+
+struct rule *rule_by_id(uint32_t id)
+{
+	struct list *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &rules) {
+		struct rule *r = container_of(pos, struct rule, node);
+
+		if (r->id == id)
+			return r;
+	}
+	return NULL;
+}
+
+struct rule *rule_by_policy(uint32_t pol_id)
+{
+	struct list *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &rules) {
+		struct rule *r = container_of(pos, struct rule, node);
+
+		if (r->pol_out == pol_id)
+			return r;
+	}
+	return NULL;
+}
+
+struct rule *rule_for_peer(const struct kipsec_addr *local, const struct kipsec_addr *peer)
+{
+	struct list *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &rules) {
+		struct rule *r = container_of(pos, struct rule, node);
+
+		if (addr_eq(&r->conf.peer, peer) && addr_eq(&r->conf.local, local))
+			return r;
+	}
+	return NULL;
+}
+
+/* ---- the kernel side of a rule ---- */
+
+static bool in_sel(const struct ike_sel *s, const struct kipsec_addr *a)
+{
+	if (s->addr.family != a->family)
+		return false;
+	for (unsigned int i = 0; i < s->plen; i++) {
+		uint8_t bit = 0x80 >> (i % 8);
+
+		if ((s->addr.u.bytes[i / 8] & bit) != (a->u.bytes[i / 8] & bit))
+			return false;
+	}
+	return true;
+}
+
+/* Would the rule's outbound flow catch IKE between the gateways? */
+static bool covers_ike(const struct ike_rule *c)
+{
+	return in_sel(&c->src, &c->local) && in_sel(&c->dst, &c->peer) &&
+	       (c->proto == 0 || c->proto == IPPROTO_UDP);
+}
+
+static void host_sel(struct kipsec_policy *p, const struct kipsec_addr *src,
+		     const struct kipsec_addr *dst)
+{
+	p->src = *src;
+	p->dst = *dst;
+	p->src_plen = p->dst_plen = (uint8_t)(kipsec_addr_len(src->family) * 8);
+}
+
+static struct bypass *bypass_get(const struct kipsec_addr *local, const struct kipsec_addr *peer,
+				 char *why, size_t len)
+{
+	static const uint16_t ports[2] = { 500, 4500 };
+	struct list *pos, *tmp;
+	struct bypass *b;
+
+	list_for_each_safe(pos, tmp, &bypasses) {
+		b = container_of(pos, struct bypass, node);
+		if (addr_eq(&b->local, local) && addr_eq(&b->peer, peer)) {
+			b->refs++;
+			return b;
+		}
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		snprintf(why, len, "out of memory");
+		return NULL;
+	}
+	b->local = *local;
+	b->peer = *peer;
+	b->refs = 1;
+	for (int i = 0; i < 4; i++) {
+		struct kipsec_policy p;
+		uint16_t port = i / 2 == 0 && ike_port != 500 ? ike_port : ports[i / 2];
+		bool out = i % 2 == 0;
+		int err;
+
+		memset(&p, 0, sizeof(p));
+		if (out)
+			host_sel(&p, local, peer);
+		else
+			host_sel(&p, peer, local);
+		p.proto = IPPROTO_UDP;
+		p.sport = p.dport = port;
+		p.dir = out ? KIPSEC_DIR_OUT : KIPSEC_DIR_IN;
+		p.priority = BYPASS_PRIORITY;
+		p.action = KIPSEC_ACTION_BYPASS;
+		err = kern_policy_add(&p, why, len);
+		if (err == -EEXIST)
+			continue;	/* the administrator's own: leave it */
+		if (err) {
+			for (int j = 0; j < i; j++)
+				if (b->ids[j])
+					kern_policy_del(b->ids[j]);
+			free(b);
+			return NULL;
+		}
+		b->ids[i] = p.id;
+	}
+	list_add_tail(&bypasses, &b->node);
+	return b;
+}
+
+static void bypass_put(struct bypass *b)
+{
+	if (!b || --b->refs)
+		return;
+	for (int i = 0; i < 4; i++)
+		if (b->ids[i])
+			kern_policy_del(b->ids[i]);
+	list_del(&b->node);
+	free(b);
+}
+
+/* out: src -> dst; in: the mirror (OpenBSD's flows). */
+static int flows_add(struct rule *r, char *why, size_t len)
+{
+	const struct ike_rule *c = &r->conf;
+
+	for (int i = 0; i < 2; i++) {
+		bool out = i == 0;
+		const struct ike_sel *s = out ? &c->src : &c->dst, *d = out ? &c->dst : &c->src;
+		struct kipsec_policy p;
+		int err;
+
+		memset(&p, 0, sizeof(p));
+		p.src = s->addr;
+		p.src_plen = s->plen;
+		p.dst = d->addr;
+		p.dst_plen = d->plen;
+		p.proto = c->proto;
+		p.sport = s->port;
+		p.dport = d->port;
+		p.dir = out ? KIPSEC_DIR_OUT : KIPSEC_DIR_IN;
+		p.priority = RULE_PRIORITY;
+		p.action = KIPSEC_ACTION_PROTECT;
+		p.level = KIPSEC_LEVEL_REQUIRE;
+		p.has_tmpl = true;
+		p.tmpl.proto = IPPROTO_ESP;
+		p.tmpl.mode = c->mode;
+		p.tmpl.reqid = r->reqid;
+		if (c->mode == KIPSEC_MODE_TUNNEL) {
+			p.tmpl.src = out ? c->local : c->peer;
+			p.tmpl.dst = out ? c->peer : c->local;
+		}
+		err = kern_policy_add(&p, why, len);
+		if (err) {
+			if (!out)
+				kern_policy_del(r->pol_out);
+			return err;
+		}
+		if (out)
+			r->pol_out = p.id;
+		else
+			r->pol_in = p.id;
+	}
+	return 0;
+}
+
+/* ---- adding and removing rules ---- */
+
+static int check(const struct ike_rule *c, char *msg, size_t len)
+{
+	char g[32];
+
+	if (c->sa_proto != IPPROTO_ESP || (c->mode != KIPSEC_MODE_TUNNEL &&
+					    c->mode != KIPSEC_MODE_TRANSPORT)) {
+		snprintf(msg, len, "only esp in tunnel or transport mode");
+		return -EINVAL;
+	}
+	if (c->start < IKE_START_ACTIVE || c->start > IKE_START_DYNAMIC ||
+	    c->p1_exchange != IKE_P1_MAIN) {
+		snprintf(msg, len, "unknown negotiation mode");
+		return -EINVAL;
+	}
+	if (!c->peer.family || !c->src.addr.family || c->src.addr.family != c->dst.addr.family ||
+	    (c->local.family && c->local.family != c->peer.family) ||
+	    c->src.plen > kipsec_addr_len(c->src.addr.family) * 8 ||
+	    c->dst.plen > kipsec_addr_len(c->dst.addr.family) * 8) {
+		snprintf(msg, len, "bad addresses");
+		return -EINVAL;
+	}
+	if (!c->psk_len || c->psk_len > IKE_PSK_MAX) {
+		snprintf(msg, len, "a pre-shared key is needed");
+		return -EINVAL;
+	}
+	if (!cipher_key_len(c->p1_enc, c->p1_enc_bits) || !hash_len(c->p1_hash) ||
+	    !dh_supported(c->p1_group)) {
+		snprintf(msg, len, "phase 1 algorithms not supported");
+		return -EINVAL;
+	}
+	if (!ike_p2_enc_by_id(c->p2_enc, c->p2_enc_bits) ||
+	    (c->p2_auth && !ike_p2_auth_by_id(c->p2_auth)) ||
+	    (c->p2_group && !dh_supported(c->p2_group))) {
+		snprintf(msg, len, "phase 2 algorithms not supported (group %s)",
+			 ike_group_name(c->p2_group, g, sizeof(g)));
+		return -EINVAL;
+	}
+	if (!c->p1_lifetime || !c->p2_lifetime) {
+		snprintf(msg, len, "lifetimes must be above 0");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int rule_add(const struct ike_rule *conf, char *msg, size_t len)
+{
+	char text[256], why[256];
+	struct list *pos, *tmp;
+	struct rule *r;
+	int err;
+
+	err = check(conf, msg, len);
+	if (err)
+		return err;
+	list_for_each_safe(pos, tmp, &rules) {
+		r = container_of(pos, struct rule, node);
+		if (same_rule(&r->conf, conf)) {
+			snprintf(msg, len, "the same ike rule is already loaded (rule %u)", r->id);
+			return -EEXIST;
+		}
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		snprintf(msg, len, "out of memory");
+		return -ENOMEM;
+	}
+	r->conf = *conf;
+	r->id = next_rule_id++;
+	r->reqid = REQID_BASE + r->id;
+	if (!r->conf.local.family && net_route_src(&r->conf.peer, &r->conf.local)) {
+		char p[KIPSEC_ADDR_STRLEN];
+
+		snprintf(msg, len, "no route to the peer %s: give local",
+			 kipsec_addr_ntop(&r->conf.peer, p, sizeof(p)));
+		err = -EHOSTUNREACH;
+		goto fail;
+	}
+	err = flows_add(r, why, sizeof(why));
+	if (err) {
+		snprintf(msg, len, "the kernel refused the rule's flows: %s", why);
+		goto fail;
+	}
+	if (covers_ike(&r->conf)) {
+		r->bypass = bypass_get(&r->conf.local, &r->conf.peer, why, sizeof(why));
+		if (!r->bypass) {
+			kern_policy_del(r->pol_out);
+			kern_policy_del(r->pol_in);
+			snprintf(msg, len, "the kernel refused the IKE bypass flows: %s", why);
+			err = -EINVAL;
+			goto fail;
+		}
+	}
+	list_add_tail(&rules, &r->node);
+	log_info("loaded %s, %s, %s", rule_text(r, text, sizeof(text)), mode_name_of(r->conf.mode),
+		 r->conf.start == IKE_START_ACTIVE ? "active" :
+		 r->conf.start == IKE_START_PASSIVE ? "passive" : "dynamic");
+	if (r->conf.start == IKE_START_ACTIVE)
+		rule_negotiate(r, "active rule");
+	return 0;
+fail:
+	explicit_bzero(r, sizeof(*r));
+	free(r);
+	return err;
+}
+
+static void rule_remove(struct rule *r)
+{
+	struct list *pos, *tmp;
+	char text[256];
+
+	list_for_each_safe(pos, tmp, &p2sas) {
+		struct p2sa *p2 = container_of(pos, struct p2sa, node);
+
+		if (p2->rule_id == r->id)
+			p2_remove(p2, true);
+	}
+	kern_policy_del(r->pol_out);
+	kern_policy_del(r->pol_in);
+	bypass_put(r->bypass);
+	list_del(&r->node);
+	log_info("removed %s", rule_text(r, text, sizeof(text)));
+	/* The ISAKMP SAs with that peer go with the last rule naming it. */
+	if (!rule_for_peer(&r->conf.local, &r->conf.peer)) {
+		list_for_each_safe(pos, tmp, &p1sas) {
+			struct p1sa *p1 = container_of(pos, struct p1sa, node);
+
+			if (addr_eq(&p1->peer, &r->conf.peer) && addr_eq(&p1->local, &r->conf.local))
+				p1_delete(p1, true);
+		}
+	}
+	explicit_bzero(r, sizeof(*r));
+	free(r);
+}
+
+int rule_del(const struct ike_rule *conf, char *msg, size_t len)
+{
+	struct list *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &rules) {
+		struct rule *r = container_of(pos, struct rule, node);
+
+		if (same_rule(&r->conf, conf)) {
+			rule_remove(r);
+			return 0;
+		}
+	}
+	snprintf(msg, len, "no such ike rule is loaded");
+	return -ENOENT;
+}
+
+void rule_flush(void)
+{
+	struct list *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &rules)
+		rule_remove(container_of(pos, struct rule, node));
+}
+
+/* ---- when to negotiate ---- */
+
+void rule_negotiate(struct rule *r, const char *why)
+{
+	struct p1sa *p1 = p1_find(&r->conf.local, &r->conf.peer, false);
+	char text[256];
+
+	log_info("%s: negotiating (%s)", rule_text(r, text, sizeof(text)), why);
+	if (p1) {
+		p2_initiate(p1, r);
+		return;
+	}
+	r->want_p2 = true;
+	if (!p1_find(&r->conf.local, &r->conf.peer, true))
+		p1_initiate(r);
+}
+
+void rules_p1_up(const struct kipsec_addr *local, const struct kipsec_addr *peer)
+{
+	struct p1sa *p1 = p1_find(local, peer, false);
+	struct list *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &rules) {
+		struct rule *r = container_of(pos, struct rule, node);
+
+		if (!r->want_p2 || !addr_eq(&r->conf.peer, peer) || !addr_eq(&r->conf.local, local))
+			continue;
+		r->want_p2 = false;
+		/* The peer may have started the same one over its own SA. */
+		if (p1 && !p2_of_rule(r->id))
+			p2_initiate(p1, r);
+	}
+}
+
+void rules_p1_failed(const struct kipsec_addr *local, const struct kipsec_addr *peer)
+{
+	struct list *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &rules) {
+		struct rule *r = container_of(pos, struct rule, node);
+
+		if (addr_eq(&r->conf.peer, peer) && addr_eq(&r->conf.local, local))
+			r->want_p2 = false;
+	}
+}
