@@ -104,21 +104,74 @@ static void esp_output_complete(struct crypto_async_request *base, int err)
 	kipsec_output_done(skb, err);
 }
 
-int kipsec_esp_output(struct sk_buff *skb)
+static void esp_input_complete(struct crypto_async_request *base, int err)
+{
+	struct sk_buff *skb = base->data;
+
+	kfree(KIPSEC_CB(skb)->tmp);
+	kipsec_input_done(skb, err);
+}
+
+/*
+ * Runs the AEAD over the packet from the IV on: len bytes of it in the
+ * scatterlist, cryptlen of them the request's text (the ICV is in it when
+ * decrypting, not when encrypting).  Returns -EINPROGRESS when the
+ * completion will be called, else the result (no completion then).
+ */
+static int esp_crypt(struct sk_buff *skb, int nfrags, unsigned int len, unsigned int cryptlen,
+		     bool encrypt)
 {
 	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
 	struct kipsec_sa *sa = cb->sa;
 	struct crypto_aead *aead = sa->xf.aead;
-	unsigned int ivlen = crypto_aead_ivsize(aead);
-	unsigned int icv = sa->xf.icv_len, block = esp_block(sa);
-	unsigned int eoff, plen, clen, padlen, tailen, i;
+	unsigned int ivlen = crypto_aead_ivsize(aead), n = min_t(unsigned int, ivlen, 8);
+	unsigned int eoff = skb_network_offset(skb) + cb->hoff;
 	struct aead_request *req;
 	struct scatterlist *sg;
+	__be64 seqbe;
+	u8 *iv, *ad;
+	int nsg, err;
+
+	cb->tmp = esp_alloc_tmp(aead, nfrags + 1, &iv, &ad, &req, &sg);
+	if (!cb->tmp)
+		return -ENOMEM;
+	sg_init_table(sg, nfrags + 1);
+	sg_set_buf(&sg[0], ad, esp_fill_ad(ad, sa, cb->seq));
+	nsg = skb_to_sgvec(skb, &sg[1], eoff + ESP_HDR_LEN, len);
+	if (nsg < 0) {
+		err = nsg;
+		goto out;
+	}
+	/* The IV generator's input: the sequence number, big-endian, last. */
+	memset(iv, 0, ivlen);
+	seqbe = cpu_to_be64(cb->seq);
+	memcpy(iv + ivlen - n, (u8 *)&seqbe + 8 - n, n);
+
+	aead_request_set_tfm(req, aead);
+	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG,
+				  encrypt ? esp_output_complete : esp_input_complete, skb);
+	aead_request_set_crypt(req, sg, sg, cryptlen, iv);
+	aead_request_set_ad(req, sg[0].length);
+	err = encrypt ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req);
+	if (err == -EINPROGRESS || err == -EBUSY)
+		return -EINPROGRESS;
+out:
+	kfree(cb->tmp);
+	cb->tmp = NULL;
+	return err;
+}
+
+int kipsec_esp_output(struct sk_buff *skb)
+{
+	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
+	struct kipsec_sa *sa = cb->sa;
+	unsigned int ivlen = crypto_aead_ivsize(sa->xf.aead);
+	unsigned int icv = sa->xf.icv_len, block = esp_block(sa);
+	unsigned int eoff, plen, clen, padlen, tailen, i;
 	struct sk_buff *trailer;
 	struct ip_esp_hdr *esph;
-	u8 *tail, *iv, *ad;
-	int nfrags, nsg, err;
-	__be64 seqbe;
+	int nfrags;
+	u8 *tail;
 
 	eoff = skb_network_offset(skb) + cb->hoff;
 	plen = skb->len - eoff - ESP_HDR_LEN - ivlen;
@@ -139,42 +192,7 @@ int kipsec_esp_output(struct sk_buff *skb)
 	esph = (struct ip_esp_hdr *)(skb->data + eoff);
 	esph->spi = htonl(sa->id.spi);
 	esph->seq_no = htonl(lower_32_bits(cb->seq));
-
-	cb->tmp = esp_alloc_tmp(aead, nfrags + 1, &iv, &ad, &req, &sg);
-	if (!cb->tmp)
-		return -ENOMEM;
-	sg_init_table(sg, nfrags + 1);
-	sg_set_buf(&sg[0], ad, esp_fill_ad(ad, sa, cb->seq));
-	nsg = skb_to_sgvec(skb, &sg[1], eoff + ESP_HDR_LEN, ivlen + clen + icv);
-	if (nsg < 0) {
-		err = nsg;
-		goto out;
-	}
-	/* The IV generator's input: the sequence number, big-endian, last. */
-	memset(iv, 0, ivlen);
-	seqbe = cpu_to_be64(cb->seq);
-	memcpy(iv + ivlen - min_t(unsigned int, ivlen, 8),
-	       (u8 *)&seqbe + 8 - min_t(unsigned int, ivlen, 8), min_t(unsigned int, ivlen, 8));
-
-	aead_request_set_tfm(req, aead);
-	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG, esp_output_complete, skb);
-	aead_request_set_crypt(req, sg, sg, ivlen + clen, iv);
-	aead_request_set_ad(req, sg[0].length);
-	err = crypto_aead_encrypt(req);
-	if (err == -EINPROGRESS || err == -EBUSY)
-		return -EINPROGRESS;
-out:
-	kfree(cb->tmp);
-	cb->tmp = NULL;
-	return err;
-}
-
-static void esp_input_complete(struct crypto_async_request *base, int err)
-{
-	struct sk_buff *skb = base->data;
-
-	kfree(KIPSEC_CB(skb)->tmp);
-	kipsec_input_done(skb, err);
+	return esp_crypt(skb, nfrags, ivlen + clen + icv, ivlen + clen, true);
 }
 
 int kipsec_esp_input(struct sk_buff *skb)
@@ -185,11 +203,8 @@ int kipsec_esp_input(struct sk_buff *skb)
 	unsigned int ivlen = crypto_aead_ivsize(aead);
 	unsigned int icv = sa->xf.icv_len, block = esp_block(sa);
 	unsigned int eoff = skb_network_offset(skb) + cb->hoff;
-	struct aead_request *req;
 	struct sk_buff *trailer;
-	struct scatterlist *sg;
-	int elen, nfrags, nsg, err;
-	u8 *iv, *ad;
+	int elen, nfrags;
 
 	cb->hlen = ESP_HDR_LEN + ivlen;
 	/* Ciphertext and ICV: at least one block, whole blocks (§2.4, §3.4.2). */
@@ -200,27 +215,7 @@ int kipsec_esp_input(struct sk_buff *skb)
 	nfrags = skb_cow_data(skb, 0, &trailer);
 	if (nfrags < 0)
 		return nfrags;
-	cb->tmp = esp_alloc_tmp(aead, nfrags + 1, &iv, &ad, &req, &sg);
-	if (!cb->tmp)
-		return -ENOMEM;
-	sg_init_table(sg, nfrags + 1);
-	sg_set_buf(&sg[0], ad, esp_fill_ad(ad, sa, cb->seq));
-	nsg = skb_to_sgvec(skb, &sg[1], eoff + ESP_HDR_LEN, ivlen + elen);
-	if (nsg < 0) {
-		err = nsg;
-		goto out;
-	}
-	aead_request_set_tfm(req, aead);
-	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG, esp_input_complete, skb);
-	aead_request_set_crypt(req, sg, sg, ivlen + elen, iv);
-	aead_request_set_ad(req, sg[0].length);
-	err = crypto_aead_decrypt(req);
-	if (err == -EINPROGRESS || err == -EBUSY)
-		return -EINPROGRESS;
-out:
-	kfree(cb->tmp);
-	cb->tmp = NULL;
-	return err;
+	return esp_crypt(skb, nfrags, ivlen + elen, ivlen + elen, false);
 }
 
 int kipsec_esp_input_finish(struct sk_buff *skb)
