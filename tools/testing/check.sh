@@ -79,6 +79,9 @@ fi
 
 run_suite userspace make -s -C userspace check
 
+# libFuzzer over ipsecd's message parser, for a bounded time.
+run_suite fuzz userspace/tests/fuzz/run.sh
+
 # The YAML spec of the family against the uAPI header.
 run_suite netlink-spec tools/testing/check-netlink-spec.py
 

@@ -18,6 +18,11 @@ packages=(
 	# test and demo tools used inside the VM (the kselftests: iproute2's
 	# ip and genl, kmod's insmod/rmmod, python3 for JSON checks)
 	iproute2 iputils-ping tcpdump python3-scapy iperf3 groff-base python3
+	# ipsecd: its libFuzzer harness, the key derivation vectors
+	# (python3-cryptography), and strongSwan to interoperate with (the
+	# standard plugins bring OpenSSL: 3DES and the ECP groups)
+	clang-14 libfuzzer-14-dev python3-cryptography
+	strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
 )
 
 missing=()

@@ -13,6 +13,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/dh.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
@@ -392,6 +393,63 @@ struct dh *dh_new(uint16_t group)
 		free(dh);
 		return NULL;
 	}
+	return dh;
+}
+
+struct dh *dh_new_private(uint16_t group, const uint8_t *priv, size_t len)
+{
+	const struct group_params *g = group_params(group);
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	BIGNUM *x = BN_bin2bn(priv, (int)len, NULL), *p = NULL, *gen = BN_new(), *y = BN_new();
+	OSSL_PARAM *params = NULL;
+	EC_GROUP *ecg = NULL;
+	EC_POINT *pt = NULL;
+	BN_CTX *bn = BN_CTX_new();
+	struct dh *dh = NULL;
+	uint8_t pub[1 + DH_MAX];
+	size_t plen;
+
+	if (!g || !bld || !x || !gen || !y || !bn)
+		goto out;
+	if (g->curve) {
+		ecg = EC_GROUP_new_by_curve_name(EC_curve_nist2nid(g->curve));
+		pt = ecg ? EC_POINT_new(ecg) : NULL;
+		if (!pt || !EC_POINT_mul(ecg, pt, x, NULL, NULL, bn))
+			goto out;
+		plen = EC_POINT_point2oct(ecg, pt, POINT_CONVERSION_UNCOMPRESSED, pub, sizeof(pub), bn);
+		if (!plen || !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+							      g->curve, 0) ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, x) ||
+		    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, plen))
+			goto out;
+	} else {
+		if (!BN_hex2bn(&p, g->p) || !BN_set_word(gen, 2) || !BN_mod_exp(y, gen, x, p, bn) ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p) ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, gen) ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, x) ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y))
+			goto out;
+	}
+	params = OSSL_PARAM_BLD_to_param(bld);
+	dh = params ? calloc(1, sizeof(*dh)) : NULL;
+	if (dh) {
+		dh->g = g;
+		dh->key = pkey_fromdata(g->curve ? "EC" : "DH", params, EVP_PKEY_KEYPAIR);
+		if (!dh->key) {
+			free(dh);
+			dh = NULL;
+		}
+	}
+out:
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_clear_free(x);
+	BN_free(p);
+	BN_free(gen);
+	BN_free(y);
+	EC_POINT_free(pt);
+	EC_GROUP_free(ecg);
+	BN_CTX_free(bn);
 	return dh;
 }
 

@@ -55,6 +55,8 @@ int dh_public(struct dh *dh, uint8_t *out);
 /* g^xy, dh_public_len() bytes (MODP) or the x coordinate (ECP, RFC 5903 §7). */
 int dh_shared(struct dh *dh, const uint8_t *peer, size_t len, uint8_t *out, size_t *out_len);
 void dh_free(struct dh *dh);
+/* For tests with known answers: a key pair from a given private value. */
+struct dh *dh_new_private(uint16_t group, const uint8_t *priv, size_t len);
 const char *dh_error(void);
 
 /* Random bytes (cookies, nonces, message IDs). */

@@ -222,8 +222,11 @@ struct p2sa {
 	struct dh *dh;
 	uint8_t gxi[DH_MAX], gxr[DH_MAX];
 	size_t gx_len;
+	uint8_t gxy[DH_MAX];		/* PFS: g(qm)^xy */
+	size_t gxy_len;
 	uint32_t spi_in, spi_out;
 	bool spi_in_larval;		/* reserved in the kernel, not yet completed */
+	bool in_installed;		/* the inbound SA is in the kernel */
 	struct buf out, in;
 	struct timer timer;		/* retransmission, then forgetting */
 	int tries;
@@ -324,9 +327,13 @@ int kern_event_fd(void);
 void kern_events(void);
 int kern_spi_alloc(struct p2sa *p2, uint32_t reqid);
 void kern_spi_release(struct p2sa *p2);
-/* Both SAs of a negotiated pair, inbound first; nothing left on failure. */
-int kern_sa_install(struct p2sa *p2, uint32_t reqid, const uint8_t *gxy, size_t gxy_len,
-		    const struct p1sa *p1, char *why, size_t len);
+/* The SAs of a negotiated pair (KERN_IN, KERN_OUT or both, inbound
+ * first); a failed outbound one takes the inbound one out again. */
+#define KERN_IN		1
+#define KERN_OUT	2
+int kern_sa_install(struct p2sa *p2, uint32_t reqid, const struct p1sa *p1, int dirs, char *why,
+		    size_t len);
+void kern_sa_remove_in(struct p2sa *p2);
 void kern_sa_remove(const struct p2sa *p2);
 int kern_policy_add(struct kipsec_policy *pol, char *why, size_t len);
 void kern_policy_del(uint32_t id);

@@ -148,14 +148,14 @@ static void set_alg(struct kipsec_alg *a, const struct kipsec_alg_desc *d, const
 	a->icv_len = d->icv_len;
 }
 
-int kern_sa_install(struct p2sa *p2, uint32_t reqid, const uint8_t *gxy, size_t gxy_len,
-		    const struct p1sa *p1, char *why, size_t len)
+int kern_sa_install(struct p2sa *p2, uint32_t reqid, const struct p1sa *p1, int dirs, char *why,
+		    size_t len)
 {
 	const struct ike_enc_desc *e = ike_p2_enc_by_id(p2->enc, p2->enc_bits);
 	const struct ike_hash_desc *a = p2->auth ? ike_p2_auth_by_id(p2->auth) : NULL;
 	const struct kipsec_alg_desc *kd, *ka = NULL;
 	uint8_t km[2 * KIPSEC_KEY_MAX];
-	struct kipsec_sa sa[2];
+	struct kipsec_sa sa;
 	size_t need;
 	int err = 0;
 
@@ -167,53 +167,60 @@ int kern_sa_install(struct p2sa *p2, uint32_t reqid, const uint8_t *gxy, size_t 
 		return -1;
 	}
 	need = kd->key_len + (ka ? ka->key_len : 0);
-	memset(sa, 0, sizeof(sa));
-	for (int i = 0; i < 2; i++) {
-		struct kipsec_sa *s = &sa[i];
+	for (int i = 0; i < 2 && !err; i++) {
 		bool in = i == 0;
 
-		s->src = in ? p2->peer : p2->local;
-		s->dst = in ? p2->local : p2->peer;
-		s->spi = in ? p2->spi_in : p2->spi_out;
-		s->proto = IPPROTO_ESP;
-		s->mode = p2->mode;
-		s->reqid = reqid;
-		s->replay_window = KIPSEC_REPLAY_WINDOW_DEFAULT;
+		if (!(dirs & (in ? KERN_IN : KERN_OUT)))
+			continue;
+		memset(&sa, 0, sizeof(sa));
+		sa.src = in ? p2->peer : p2->local;
+		sa.dst = in ? p2->local : p2->peer;
+		sa.spi = in ? p2->spi_in : p2->spi_out;
+		sa.proto = IPPROTO_ESP;
+		sa.mode = p2->mode;
+		sa.reqid = reqid;
+		sa.replay_window = KIPSEC_REPLAY_WINDOW_DEFAULT;
 		/*
 		 * The negotiated lifetime is the hard limit; the soft one asks
 		 * for a rekey before it, the initiator's a little earlier than
 		 * the responder's so that both rarely rekey at once.
 		 */
-		s->hard.add_secs = p2->lifetime;
-		s->soft.add_secs = (uint64_t)p2->lifetime * (p2->initiator ? 85 : 92) / 100;
-		if (p2_keymat(p1->hash, p1->k.skeyid_d, p1->k.prf_len, gxy, gxy_len,
-			      PROTO_IPSEC_ESP, s->spi, p2->ni, p2->ni_len, p2->nr, p2->nr_len, km,
-			      need)) {
+		sa.hard.add_secs = p2->lifetime;
+		sa.soft.add_secs = (uint64_t)p2->lifetime * (p2->initiator ? 85 : 92) / 100;
+		if (p2_keymat(p1->hash, p1->k.skeyid_d, p1->k.prf_len,
+			      p2->gxy_len ? p2->gxy : NULL, p2->gxy_len, PROTO_IPSEC_ESP, sa.spi,
+			      p2->ni, p2->ni_len, p2->nr, p2->nr_len, km, need)) {
 			snprintf(why, len, "KEYMAT derivation failed");
 			err = -1;
-			goto out;
+			break;
 		}
-		set_alg(&s->enc, kd, km);
+		set_alg(&sa.enc, kd, km);
 		if (ka)
-			set_alg(&s->auth, ka, km + kd->key_len);
+			set_alg(&sa.auth, ka, km + kd->key_len);
+		err = kipsec_sa_add(h, &sa, false);
+		if (err) {
+			snprintf(why, len, "%s SA 0x%08x: %s", in ? "inbound" : "outbound", sa.spi,
+				 kern_extack());
+		} else if (in) {
+			p2->spi_in_larval = false;
+			p2->in_installed = true;
+		}
+		kipsec_sa_wipe(&sa);
 	}
-	err = kipsec_sa_add(h, &sa[0], false);
-	if (err) {
-		snprintf(why, len, "inbound SA 0x%08x: %s", sa[0].spi, kern_extack());
-		kern_spi_release(p2);
-		goto out;
-	}
-	err = kipsec_sa_add(h, &sa[1], false);
-	if (err) {
-		snprintf(why, len, "outbound SA 0x%08x: %s", sa[1].spi, kern_extack());
-		sa_del(&p2->peer, &p2->local, p2->spi_in);
-		p2->spi_in_larval = false;
-	}
-out:
 	explicit_bzero(km, sizeof(km));
-	kipsec_sa_wipe(&sa[0]);
-	kipsec_sa_wipe(&sa[1]);
+	if (err) {
+		if (p2->spi_in_larval)
+			kern_spi_release(p2);
+		kern_sa_remove_in(p2);
+	}
 	return err;
+}
+
+void kern_sa_remove_in(struct p2sa *p2)
+{
+	if (p2->in_installed)
+		sa_del(&p2->peer, &p2->local, p2->spi_in);
+	p2->in_installed = false;
 }
 
 int kern_policy_add(struct kipsec_policy *pol, char *why, size_t len)

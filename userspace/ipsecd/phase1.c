@@ -411,6 +411,18 @@ static void i_mm4(struct p1sa *p1, const struct isakmp_msg *m)
 	send_and_wait(p1, &out.b);
 }
 
+/*
+ * The responder cannot encrypt for an initiator whose keys differ: it says
+ * AUTHENTICATION-FAILED in clear (RFC 2408 §4.8), which only ends the
+ * initiator's wait (see p1_notified()).
+ */
+static void auth_failed_notify(const struct p1sa *p1)
+{
+	if (!p1->initiator)
+		info_notify_plain(p1->icky, p1->rcky, &p1->local, &p1->peer, p1->peer_port,
+				  N_AUTHENTICATION_FAILED);
+}
+
 /* Messages 5 and 6: decrypt, then ID and HASH_I/HASH_R. */
 static int verify_auth(struct p1sa *p1, const uint8_t *pkt, size_t len, bool of_initiator)
 {
@@ -425,6 +437,7 @@ static int verify_auth(struct p1sa *p1, const uint8_t *pkt, size_t len, bool of_
 		return -1;
 	}
 	if (p1_decrypt(p1, pkt, len, p1->iv, &plain, &m)) {
+		auth_failed_notify(p1);
 		p1_fail(p1, "authentication failed: message %d does not decrypt to valid payloads (%s): the pre-shared keys differ",
 			of_initiator ? 5 : 6, isakmp_error);
 		goto out;
@@ -440,6 +453,7 @@ static int verify_auth(struct p1sa *p1, const uint8_t *pkt, size_t len, bool of_
 		goto out;
 	}
 	if (hp->len != p1->k.prf_len || CRYPTO_memcmp(hp->body, want, p1->k.prf_len)) {
+		auth_failed_notify(p1);
 		p1_fail(p1, "authentication failed: %s did not verify: the pre-shared keys differ",
 			of_initiator ? "HASH_I" : "HASH_R");
 		goto out;
@@ -704,7 +718,8 @@ void p1_notified(struct p1sa *p1, uint16_t type)
 
 	if (p1->state == P1_ESTABLISHED || p1->state == P1_DEAD)
 		return;
-	if (!p1->initiator && type != N_AUTHENTICATION_FAILED && type != N_INVALID_HASH_INFORMATION)
+	/* Unauthenticated: it may only end our own wait for an answer. */
+	if (!p1->initiator)
 		return;
 	if (type == N_NO_PROPOSAL_CHOSEN || type == N_ATTRIBUTES_NOT_SUPPORTED)
 		p1_fail(p1, "the peer refused our proposal (%s): we offered %s", isakmp_notify_name(type),

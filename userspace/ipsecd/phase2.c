@@ -294,36 +294,48 @@ static int open_msg(struct p1sa *p1, struct p2sa *p2, const uint8_t *pkt, size_t
 
 /* ---- keys and installation ---- */
 
-static int install(struct p2sa *p2, struct p1sa *p1)
+/* g(qm)^xy of PFS, once: the KEYMAT of both directions needs it. */
+static int pfs_secret(struct p2sa *p2)
 {
-	uint8_t gxy[DH_MAX];
-	size_t gxy_len = 0;
+	const uint8_t *peer_pub = p2->initiator ? p2->gxr : p2->gxi;
+
+	if (!p2->group || p2->gxy_len)
+		return 0;
+	if (dh_shared(p2->dh, peer_pub, p2->gx_len, p2->gxy, &p2->gxy_len)) {
+		p2_fail(p2, "PFS Diffie-Hellman: %s", dh_error());
+		return -1;
+	}
+	dh_free(p2->dh);
+	p2->dh = NULL;
+	return 0;
+}
+
+/*
+ * Puts SAs in the kernel.  The responder installs its inbound SA when it
+ * sends message 2 and its outbound one on message 3: the initiator starts
+ * sending as soon as it has message 2, and its first packets must not
+ * arrive before the SA that decrypts them (RFC 2409 §5.5 leaves the commit
+ * bit optional; this makes it unneeded).  The initiator installs both.
+ */
+static int install(struct p2sa *p2, struct p1sa *p1, int dirs)
+{
 	char why[512], peer[KIPSEC_ADDR_STRLEN], flow[200], algs[128];
 	struct rule *r = rule_by_id(p2->rule_id);
-	int err;
 
 	if (!r) {
 		p2_fail(p2, "its rule was deleted during the negotiation");
 		return -1;
 	}
-	if (p2->group) {
-		const uint8_t *peer_pub = p2->initiator ? p2->gxr : p2->gxi;
-
-		if (dh_shared(p2->dh, peer_pub, p2->gx_len, gxy, &gxy_len)) {
-			p2_fail(p2, "PFS Diffie-Hellman: %s", dh_error());
-			return -1;
-		}
-	}
-	err = kern_sa_install(p2, r->reqid, p2->group ? gxy : NULL, gxy_len, p1, why, sizeof(why));
-	explicit_bzero(gxy, sizeof(gxy));
-	dh_free(p2->dh);
-	p2->dh = NULL;
-	if (err) {
+	if (pfs_secret(p2))
+		return -1;
+	if (kern_sa_install(p2, r->reqid, p1, dirs, why, sizeof(why))) {
 		p2_fail(p2, "the kernel refused the SAs: %s", why);
 		return -1;
 	}
+	if (!(dirs & KERN_OUT))
+		return 0;
+	explicit_bzero(p2->gxy, sizeof(p2->gxy));
 	p2->state = P2_INSTALLED;
-	p2->spi_in_larval = false;
 	stats.p2_established++;
 	log_info("peer %s: phase 2 SA pair established as %s for %s: spi in 0x%08x out 0x%08x, %s %s, lifetime %u s, in %llu ms",
 		 addr_text(&p2->peer, peer, sizeof(peer)), role(p2), flow_text(p2, flow, sizeof(flow)),
@@ -511,7 +523,7 @@ static void i_qm2(struct p1sa *p1, struct p2sa *p2, const uint8_t *pkt, size_t l
 	p2->spi_out = c.spi;
 	if (c.life_secs && c.life_secs < p2->lifetime)
 		p2->lifetime = c.life_secs;
-	if (install(p2, p1))
+	if (install(p2, p1, KERN_IN | KERN_OUT))
 		goto out;
 	memset(&h, 0, sizeof(h));
 	memcpy(h.icookie, p1->icky, 8);
@@ -707,6 +719,11 @@ static void r_qm1(struct p1sa *p1, const struct isakmp_hdr *h, const uint8_t *pk
 		p2 = NULL;
 		goto out;
 	}
+	if (install(p2, p1, KERN_IN)) {
+		buf_free(&out.b);
+		p2 = NULL;
+		goto out;
+	}
 	p2->state = P2_R_QM2;
 	send_msg(p2, p1, &out.b, true);
 out:
@@ -732,7 +749,7 @@ static void r_qm3(struct p1sa *p1, struct p2sa *p2, const uint8_t *pkt, size_t l
 	buf_free(&plain);
 	buf_free(&p2->in);
 	buf_put(&p2->in, pkt, len);
-	if (install(p2, p1))
+	if (install(p2, p1, KERN_OUT))
 		return;
 	timer_arm(&p2->timer, P2_LINGER_MS);
 }

@@ -152,6 +152,9 @@ void p2_free(struct p2sa *p2)
 	timer_stop(&p2->timer);
 	if (p2->spi_in_larval)
 		kern_spi_release(p2);
+	/* Half a pair is never left behind (an exchange that failed late). */
+	if (p2->state != P2_INSTALLED)
+		kern_sa_remove_in(p2);
 	list_del(&p2->node);
 	dh_free(p2->dh);
 	buf_free(&p2->out);
