@@ -245,7 +245,7 @@ void kipsec_input_done(struct sk_buff *skb, int err)
 		count_sa(kn, &sa->stats.replay_drops, KIPSEC_CNT_IN_REPLAY);
 		goto drop;
 	}
-	if (kipsec_esp_input_finish(skb)) {
+	if (sa->id.proto == IPPROTO_ESP && kipsec_esp_input_finish(skb)) {
 		count_sa(kn, &sa->stats.decrypt_errs, KIPSEC_CNT_IN_MALFORMED);
 		goto drop;
 	}
@@ -292,23 +292,26 @@ static bool xfrm_owns(struct net *net, const struct sk_buff *skb, const struct k
 	return true;
 }
 
-static unsigned int esp_input(struct kipsec_net *kn, struct sk_buff *skb, u8 family,
-			      unsigned int hoff, unsigned int prev)
+/* ESP or AH addressed to us: ours if we know its SPI. */
+static unsigned int ipsec_input(struct kipsec_net *kn, struct sk_buff *skb, u8 family,
+				u8 proto, unsigned int hoff, unsigned int prev)
 {
 	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
-	struct ip_esp_hdr *esph;
+	/* SPI and sequence number: at 0 and 4 in ESP, 4 and 8 in AH. */
+	unsigned int at = proto == IPPROTO_AH ? 4 : 0;
 	struct kipsec_sa_id id = {};
 	struct kipsec_sa *sa;
+	__be32 *hdr;
 	u64 seq;
 	int err;
 
-	if (!pskb_may_pull(skb, skb_network_offset(skb) + hoff + sizeof(*esph))) {
+	if (!pskb_may_pull(skb, skb_network_offset(skb) + hoff + at + 8)) {
 		kipsec_count(kn, KIPSEC_CNT_IN_MALFORMED);
 		return NF_DROP;
 	}
-	esph = (struct ip_esp_hdr *)(skb_network_header(skb) + hoff);
-	id.spi = ntohl(esph->spi);
-	id.proto = IPPROTO_ESP;
+	hdr = (__be32 *)(skb_network_header(skb) + hoff + at);
+	id.spi = ntohl(hdr[0]);
+	id.proto = proto;
 	id.family = family;
 	if (family == AF_INET)
 		id.daddr.a4 = ip_hdr(skb)->daddr;
@@ -327,7 +330,7 @@ static unsigned int esp_input(struct kipsec_net *kn, struct sk_buff *skb, u8 fam
 		kipsec_count(kn, KIPSEC_CNT_IN_NO_SA);
 		return NF_DROP;
 	}
-	seq = ntohl(esph->seq_no);
+	seq = ntohl(hdr[1]);
 	if (sa->flags & KIPSEC_SA_F_ESN)
 		seq = kipsec_replay_infer_esn(sa->replay, seq);
 	if (kipsec_replay_check(sa->replay, seq)) {
@@ -345,7 +348,7 @@ static unsigned int esp_input(struct kipsec_net *kn, struct sk_buff *skb, u8 fam
 	cb->prev = prev;
 	cb->outer_tos = family == AF_INET ? ip_hdr(skb)->tos : ipv6_get_dsfield(ipv6_hdr(skb));
 	percpu_ref_get(&kn->inflight);
-	err = kipsec_esp_input(skb);
+	err = proto == IPPROTO_AH ? kipsec_ah_input(skb) : kipsec_esp_input(skb);
 	if (err != -EINPROGRESS)
 		kipsec_input_done(skb, err);
 	return NF_STOLEN;
@@ -404,8 +407,8 @@ unsigned int kipsec_input_hook(struct kipsec_net *kn, struct sk_buff *skb, u8 fa
 				return NF_ACCEPT;
 			hoff = off;
 		}
-		if (proto == IPPROTO_ESP)
-			return esp_input(kn, skb, family, hoff, prev);
+		if (proto == IPPROTO_ESP || proto == IPPROTO_AH)
+			return ipsec_input(kn, skb, family, proto, hoff, prev);
 	}
 	return clear_text(kn, skb, family, dir);
 }

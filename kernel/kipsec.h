@@ -392,6 +392,17 @@ int kipsec_esp_input(struct sk_buff *skb);
 /* After a successful decryption: checks and strips the trailer. */
 int kipsec_esp_input_finish(struct sk_buff *skb);
 
+/* ah.c: the AH transform (RFC 4302), same conventions as esp.c. */
+unsigned int kipsec_ah_hlen(const struct kipsec_sa *sa, u8 family);
+int kipsec_ah_output(struct sk_buff *skb);
+int kipsec_ah_input(struct sk_buff *skb);
+
+/* The header an SA's protocol adds, in a packet of that IP family. */
+static inline unsigned int kipsec_proto_hlen(const struct kipsec_sa *sa, u8 family)
+{
+	return sa->id.proto == IPPROTO_AH ? kipsec_ah_hlen(sa, family) : kipsec_esp_hlen(sa);
+}
+
 /* acquire.c */
 int kipsec_acquire_init(struct kipsec_net *kn);
 void kipsec_acquire_exit(struct kipsec_net *kn);

@@ -262,7 +262,8 @@ static void xmit_one(struct kipsec_net *kn, struct kipsec_sa *sa, struct sk_buff
 		     struct dst_entry *dst)
 {
 	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
-	unsigned int hlen = kipsec_esp_hlen(sa);
+	bool tunnel = sa->mode == KIPSEC_MODE_TUNNEL;
+	unsigned int hlen = kipsec_proto_hlen(sa, tunnel ? sa->id.family : skb_family(skb));
 	int err;
 
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
@@ -278,13 +279,12 @@ static void xmit_one(struct kipsec_net *kn, struct kipsec_sa *sa, struct sk_buff
 		kipsec_sa_kick_lifetime(sa);
 		goto fail;
 	}
-	err = sa->mode == KIPSEC_MODE_TUNNEL ? encap_tunnel(sa, skb, dst, hlen) :
-					      encap_transport(skb, hlen);
+	err = tunnel ? encap_tunnel(sa, skb, dst, hlen) : encap_transport(skb, hlen);
 	if (err)
 		goto fail;
 	dst = NULL;	/* now the skb's */
 	percpu_ref_get(&kn->inflight);
-	err = kipsec_esp_output(skb);
+	err = sa->id.proto == IPPROTO_AH ? kipsec_ah_output(skb) : kipsec_esp_output(skb);
 	if (err != -EINPROGRESS)
 		kipsec_output_done(skb, err);
 	return;
@@ -346,7 +346,9 @@ void kipsec_xmit(struct kipsec_net *kn, struct kipsec_sa *sa, struct sk_buff *sk
 			return;
 		}
 		/* The largest inner packet that fits the path once protected. */
-		fits = kipsec_esp_max_payload(sa, dst_mtu(dst) - ip_hdr_len(sa->id.family));
+		fits = dst_mtu(dst) - ip_hdr_len(sa->id.family);
+		fits = sa->id.proto == IPPROTO_AH ? fits - kipsec_ah_hlen(sa, sa->id.family) :
+						    kipsec_esp_max_payload(sa, fits);
 		if ((skb_is_gso(skb) ? !skb_gso_validate_network_len(skb, fits) : skb->len > fits) &&
 		    pmtu_exceeded(skb, skb_family(skb), fits)) {
 			kfree_skb(skb);

@@ -74,7 +74,7 @@ timeout --foreground -k 10 "$timeout_s" \
 		-display none -monitor none -serial stdio -no-reboot \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs local,path="$job",mount_tag=job,security_model=none \
-		-nic none </dev/null | tr -d '\r' || rc=$?
+		-nic none </dev/null | stdbuf -oL tr -d '\r' || rc=$?
 
 if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 	echo "run-in-vm: timed out after ${timeout_s}s" >&2

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# ESP interoperability: kipsec.ko on west, Linux XFRM (ip xfrm) on east,
+# ESP and AH interoperability: kipsec.ko on west, Linux XFRM (ip xfrm) on east,
 # same keys and SPIs, for every transform kipsec offers, tunnel and
 # transport mode, IPv4 and IPv6; then kipsec on both sides.  For each case:
 #
@@ -46,21 +46,36 @@ transforms=(
 	"null-sha1-esn|null hmac-sha1|enc 'ecb(cipher_null)' '' auth-trunc 'hmac(sha1)' AUTHKEY 96 flag esn replay-window 64|0|20|esn"
 )
 
+# AH (RFC 4302) with every HMAC, in the same format (no encryption).
+ah_transforms=(
+	"ah-md5|hmac-md5|auth-trunc 'hmac(md5)' AUTHKEY 96|0|16"
+	"ah-sha1|hmac-sha1|auth-trunc 'hmac(sha1)' AUTHKEY 96|0|20"
+	"ah-sha256|hmac-sha2-256|auth-trunc 'hmac(sha256)' AUTHKEY 128|0|32"
+	"ah-sha384|hmac-sha2-384|auth-trunc 'hmac(sha384)' AUTHKEY 192|0|48"
+	"ah-sha512|hmac-sha2-512|auth-trunc 'hmac(sha512)' AUTHKEY 256|0|64"
+	"ah-sha256-esn|hmac-sha2-256|auth-trunc 'hmac(sha256)' AUTHKEY 128 flag esn replay-window 64|0|32|esn"
+)
+
 # One case: $1 = peer stack on east (xfrm|kipsec), $2 mode, $3 family, $4 transform entry.
 run_case() {
 	local peer=$1 mode=$2 fam=$3 entry=$4
-	local name algs xalg elen alen
+	local name algs xalg elen alen extra
 	IFS='|' read -r name algs xalg elen alen extra <<<"$entry"
-	local case="esp $peer $mode ipv$fam $name"
+	local PROTO=esp enc auth ek1 ek2 ak1 ak2 sa_spec
+	[[ $name == ah-* ]] && PROTO=ah
+	local case="$PROTO $peer $mode ipv$fam $name"
 	filtered "$case" || return 0
 
-	local enc auth ek1 ek2 ak1 ak2 sa_spec
-	read -r enc auth <<<"$algs"
 	ek1=$(key_hex "$elen" "$name-e1") ek2=$(key_hex "$elen" "$name-e2")
 	ak1=$(key_hex "$alen" "$name-a1") ak2=$(key_hex "$alen" "$name-a2")
-	sa_spec="enc $enc"
-	[ "$elen" -gt 0 ] && sa_spec+=" enckey $ek1:$ek2"
-	[ -n "$auth" ] && sa_spec+=" auth $auth authkey $ak1:$ak2"
+	if [ "$PROTO" = ah ]; then
+		sa_spec="auth $algs authkey $ak1:$ak2"
+	else
+		read -r enc auth <<<"$algs"
+		sa_spec="enc $enc"
+		[ "$elen" -gt 0 ] && sa_spec+=" enckey $ek1:$ek2"
+		[ -n "$auth" ] && sa_spec+=" auth $auth authkey $ak1:$ak2"
+	fi
 	[ -n "$extra" ] && sa_spec+=" $extra"
 
 	dp_addresses "$mode" "$fam"
@@ -95,11 +110,11 @@ run_shard() {
 	for peer in xfrm kipsec; do
 		for mode in tunnel transport; do
 			for fam in 4 6; do
-				for entry in "${transforms[@]}"; do
+				for entry in "${transforms[@]}" "${ah_transforms[@]}"; do
 					# kipsec against itself: a few transforms suffice.
 					if [ "$peer" = kipsec ]; then
 						case ${entry%%|*} in
-						aes128gcm16|aes256-sha512|null-sha1|*-esn) ;;
+						aes128gcm16|aes256-sha512|null-sha1|*-esn|ah-sha256) ;;
 						*) continue ;;
 						esac
 					fi
