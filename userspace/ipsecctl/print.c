@@ -327,11 +327,10 @@ static const char *ike_sel_text(const struct ike_sel *s, char *buf, size_t len)
 	struct kipsec_addr a = s->addr;
 	char t[64];
 
-	if (!s->plen) {
-		snprintf(buf, len, "any");
-		return buf;
-	}
-	sel_text(&a, s->plen, false, t, sizeof(t));
+	if (!s->plen)
+		snprintf(t, sizeof(t), "any");
+	else
+		sel_text(&a, s->plen, false, t, sizeof(t));
 	if (s->port)
 		snprintf(buf, len, "%s port %u", t, s->port);
 	else

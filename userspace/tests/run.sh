@@ -284,7 +284,7 @@ fi
 
 # ---- man pages ----
 
-for page in ipsecctl.8 ipsec.conf.5; do
+for page in ipsecctl.8 ipsec.conf.5 ipsecd.8; do
 	if ! command -v groff >/dev/null; then
 		skip "man: $page renders without warnings" "groff not installed"
 		continue
