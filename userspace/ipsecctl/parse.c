@@ -1022,8 +1022,8 @@ static int ike_phase(struct cur *c, bool quick, struct ike_rule *r)
 			c->i++;
 			if (once(c, &t_life, "lifetime") || number_arg(c, "lifetime", UINT32_MAX, &life))
 				return -1;
-			if (life < 60)
-				return err_at(c, t_life, "%s lifetime %u is too short (60 seconds or more)",
+			if (life < 10)
+				return err_at(c, t_life, "%s lifetime %u is too short (10 seconds or more)",
 					      ph, life);
 		} else {
 			break;
