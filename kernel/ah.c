@@ -201,7 +201,11 @@ static int ah_finish(struct sk_buff *skb, bool output)
 static void ah_output_complete(struct crypto_async_request *base, int err)
 {
 	struct sk_buff *skb = base->data;
-	int ferr = ah_finish(skb, true);
+	int ferr;
+
+	if (err == -EINPROGRESS)	/* left the backlog; still queued */
+		return;
+	ferr = ah_finish(skb, true);
 
 	kipsec_output_done(skb, err ?: ferr);
 }
@@ -209,7 +213,11 @@ static void ah_output_complete(struct crypto_async_request *base, int err)
 static void ah_input_complete(struct crypto_async_request *base, int err)
 {
 	struct sk_buff *skb = base->data;
-	int ferr = ah_finish(skb, false);
+	int ferr;
+
+	if (err == -EINPROGRESS)	/* left the backlog; still queued */
+		return;
+	ferr = ah_finish(skb, false);
 
 	kipsec_input_done(skb, err ?: ferr);
 }

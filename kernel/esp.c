@@ -100,6 +100,8 @@ static void esp_output_complete(struct crypto_async_request *base, int err)
 {
 	struct sk_buff *skb = base->data;
 
+	if (err == -EINPROGRESS)	/* left the backlog; still queued */
+		return;
 	kfree(KIPSEC_CB(skb)->tmp);
 	kipsec_output_done(skb, err);
 }
@@ -108,6 +110,8 @@ static void esp_input_complete(struct crypto_async_request *base, int err)
 {
 	struct sk_buff *skb = base->data;
 
+	if (err == -EINPROGRESS)	/* left the backlog; still queued */
+		return;
 	kfree(KIPSEC_CB(skb)->tmp);
 	kipsec_input_done(skb, err);
 }
