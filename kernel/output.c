@@ -199,8 +199,12 @@ static int encap_tunnel(struct kipsec_sa *sa, struct sk_buff *skb, struct dst_en
 		df = ip_hdr(skb)->frag_off & htons(IP_DF);
 	} else {
 		dsfield = ipv6_get_dsfield(ipv6_hdr(skb));
-		/* Inner IPv6 fit the path already (pmtu check): keep outer whole. */
-		df = htons(IP_DF);
+		/*
+		 * An inner IPv6 packet too big for the tunnel got here only
+		 * when the tunnel carries less than the IPv6 minimum of 1280
+		 * (pmtu_exceeded()): the outer packet is fragmented then.
+		 */
+		df = 0;
 	}
 	skb_push(skb, ohl + hlen);
 	skb_reset_network_header(skb);
@@ -216,7 +220,7 @@ static int encap_tunnel(struct kipsec_sa *sa, struct sk_buff *skb, struct dst_en
 	} else {
 		build_outer6(sa, skb, dst, dsfield);
 		skb->protocol = htons(ETH_P_IPV6);
-		/* An IPv4 packet without DF may be fragmented, here as outer. */
+		/* What the inner header allows, the outer IPv6 may do. */
 		skb->ignore_df = !df;
 	}
 	return 0;
