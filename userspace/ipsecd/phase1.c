@@ -477,12 +477,32 @@ static void i_mm6(struct p1sa *p1, const uint8_t *pkt, size_t len)
 
 /* ---- responder ---- */
 
+/*
+ * Message 1 costs a responder state and, from message 3 on, Diffie-
+ * Hellman: a flood of them (from a configured peer's address, which is
+ * easy to forge) must not grow without bound.
+ */
+#define HALF_OPEN_MAX	1024
+
+static unsigned int half_open(void)
+{
+	struct list *pos, *tmp;
+	unsigned int n = 0;
+
+	list_for_each_safe(pos, tmp, &p1sas) {
+		struct p1sa *p1 = container_of(pos, struct p1sa, node);
+
+		n += !p1->initiator && p1->state != P1_ESTABLISHED;
+	}
+	return n;
+}
+
 static void r_mm1(const struct isakmp_hdr *h, const struct isakmp_msg *m,
 		  const struct kipsec_addr *local, const struct kipsec_addr *peer, uint16_t port,
 		  const uint8_t *pkt, size_t len)
 {
 	const struct payload *pl = isakmp_find(m, ISAKMP_NP_SA);
-	char ps[KIPSEC_ADDR_STRLEN], ls[KIPSEC_ADDR_STRLEN], why[768];
+	char ps[KIPSEC_ADDR_STRLEN], why[768];
 	struct isakmp_sa *sa;
 	struct p1_choice c;
 	struct isakmp_hdr rh;
@@ -491,11 +511,16 @@ static void r_mm1(const struct isakmp_hdr *h, const struct isakmp_msg *m,
 	struct msgb out;
 	int notify;
 
+	if (half_open() >= HALF_OPEN_MAX) {
+		stats.rx_dropped++;
+		log_drop(addr_text(peer, ps, sizeof(ps)),
+			 "main mode request while too many negotiations are half open");
+		return;
+	}
 	r = rule_for_peer(local, peer);
 	if (!r) {
 		stats.rx_dropped++;
 		log_drop(addr_text(peer, ps, sizeof(ps)), "main mode request with no ike rule for that peer");
-		(void)ls;
 		return;
 	}
 	if (!pl) {

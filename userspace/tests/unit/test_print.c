@@ -121,12 +121,14 @@ static void test_sa_lines(void)
 	sa = sa_full();
 	CAPTURE(s, print_sa_line(f, &sa, true));
 	is_str(s, "esp transport from 2001:db8::1 to 2001:db8::2 spi 0xdeadbeef enc aes-256 enckey "
-	       KEY32 " auth hmac-sha2-384 authkey " KEY48AB " replay 0 esn reqid 9\n",
+	       KEY32 " auth hmac-sha2-384 authkey " KEY48AB " replay 0 esn reqid 9"
+	       " soft packets 1000 hard packets 2000 seconds 3600\n",
 	       "sa line: every field, keys shown");
 	free(s);
 	CAPTURE(s, print_sa_line(f, &sa, false));
 	is_str(s, "esp transport from 2001:db8::1 to 2001:db8::2 spi 0xdeadbeef enc aes-256 "
-	       "auth hmac-sha2-384 replay 0 esn reqid 9\n", "sa line: keys hidden without -k");
+	       "auth hmac-sha2-384 replay 0 esn reqid 9 soft packets 1000 hard packets 2000 seconds 3600\n",
+	       "sa line: keys hidden without -k");
 	free(s);
 
 	sa = sa_ah_natt();
