@@ -16,7 +16,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
 	 netfs fscache 9pnet 9pnet_virtio 9p overlay"
 
-stamp=$( { cat "$0" "$here/initramfs-init"; echo "$kver"; stat -c %Y "/boot/vmlinuz-$kver"; } | sha256sum | cut -c1-16)
+stamp=$( { cat "$0" "$here/initramfs-init"; echo "$kver"; stat -c %Y "/boot/vmlinuz-$kver" 2>/dev/null; } |
+	sha256sum | cut -c1-16)
 if [ -f "$out" ] && [ "$(cat "$out.stamp" 2>/dev/null)" = "$stamp" ]; then
 	exit 0
 fi
@@ -24,6 +25,7 @@ fi
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,dev,proc,sys,newroot,modules}
+: > "$root/modules/order"	# stays empty for a kernel with them built in
 cp /bin/busybox "$root/bin/busybox"
 for applet in sh mount insmod switch_root mkdir echo cat sleep poweroff; do
 	ln -s busybox "$root/bin/$applet"

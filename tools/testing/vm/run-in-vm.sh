@@ -9,7 +9,12 @@
 # /var /root and an overlay on /etc.  A second, writable 9p share carries the
 # job script in and the exit status out.
 #
-#   run-in-vm.sh [-t TIMEOUT_SECONDS] [-m MEM_MB] [-c CPUS] [-a KERNEL_ARGS] [--] COMMAND [ARGS...]
+#   run-in-vm.sh [-t TIMEOUT_SECONDS] [-m MEM_MB] [-c CPUS] [-a KERNEL_ARGS]
+#                [-k KVER | -K BZIMAGE] [--] COMMAND [ARGS...]
+#
+# -K boots a kernel image of your own (a debug build with lockdep, KASAN
+# and kmemleak, say: tools/testing/vm/build-debug-kernel.sh) whose drivers
+# for 9p and virtio are built in.
 #
 # Exit status: COMMAND's; 124 when the timeout hit; 125 when the command
 # passed but the kernel log shows a BUG, WARNING, Oops or similar splat.
@@ -21,28 +26,34 @@ mem=1024
 cpus=2
 extra_args=""
 kver=${KVER:-}
+image=${KIPSEC_KERNEL_IMAGE:-}
 
-while getopts "t:m:c:a:k:" opt; do
+while getopts "t:m:c:a:k:K:" opt; do
 	case $opt in
 	t) timeout_s=$OPTARG ;;
 	m) mem=$OPTARG ;;
 	c) cpus=$OPTARG ;;
 	a) extra_args=$OPTARG ;;
 	k) kver=$OPTARG ;;
-	*) echo "usage: $0 [-t secs] [-m MB] [-c cpus] [-a kernel-args] [-k kver] [--] command..." >&2; exit 2 ;;
+	K) image=$OPTARG ;;
+	*) echo "usage: $0 [-t secs] [-m MB] [-c cpus] [-a kernel-args] [-k kver | -K bzImage] [--] command..." >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 [ $# -gt 0 ] || { echo "run-in-vm: no command given" >&2; exit 2; }
 
-if [ -z "$kver" ]; then
+if [ -n "$image" ]; then
+	# A kernel of one's own: its drivers are built in, no modules to copy.
+	kernel=$image
+	kver=custom-$(stat -c %Y "$image")
+elif [ -z "$kver" ]; then
 	# The newest Debian kernel that has both an image and its modules.
 	for img in $(ls -1v /boot/vmlinuz-* 2>/dev/null | sort -rV); do
 		v=${img#/boot/vmlinuz-}
 		[ -d "/lib/modules/$v/kernel" ] && { kver=$v; break; }
 	done
 fi
-kernel=/boot/vmlinuz-$kver
+kernel=${kernel:-/boot/vmlinuz-$kver}
 [ -r "$kernel" ] || { echo "run-in-vm: no kernel image $kernel (apt-get install linux-image-amd64)" >&2; exit 2; }
 command -v qemu-system-x86_64 >/dev/null || { echo "run-in-vm: qemu-system-x86_64 missing (apt-get install qemu-system-x86)" >&2; exit 2; }
 [ -x /bin/busybox ] || { echo "run-in-vm: /bin/busybox missing (apt-get install busybox-static)" >&2; exit 2; }
