@@ -39,7 +39,11 @@ check_eq "responder: an out-of-order message 5 gets no answer" 0 \
 	"$(fact out_of_order_answered "$work/repeat")"
 check_eq "responder: the exchange is undisturbed: message 1 again, the same reply" 1 \
 	"$(fact still_same_reply "$work/repeat")"
-check_eq "responder: both repeats counted as retransmissions" 2 $(($(retransmits east) - ${before:-0}))
+# Both repeats, and any resend of message 2 on the responder's own timer.
+n=$(($(retransmits east) - ${before:-0}))
+check "responder: both repeats counted as retransmissions ($n)" test "$n" -ge 2
+check_eq "responder: the out-of-order message counted as dropped" 1 \
+	"$(ctl east -s ike -v | awk '/^datagrams in:/ { gsub(",", ""); print ($NF >= 1) }')"
 check "responder: ipsecd is still running" kill -0 "$(cat "$work/east.pid")"
 ipsecd_stop east
 
