@@ -58,23 +58,13 @@ expiries() {
 		sed 's/ $//'
 }
 
-wait_for() {	# wait_for SECONDS COMMAND...: until COMMAND succeeds
-	local n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 hard_seen() { grep -q '^expire hard .*spi 0x00001000' "$events"; }
 
 # --- packets: soft 5, hard 10, and 20 tried ---
 monitor
 load "soft packets 5 hard packets 10"
 pings 20 56
-wait_for 5 hard_seen
+wait_until 5 hard_seen
 monitor_stop
 check_eq "packets: soft EXPIRE, then hard EXPIRE, once each" "soft hard" "$(expiries)"
 check_eq "packets: the SA is gone after its hard limit" -1 "$(kipsec_sa_packets "$NS_WEST" 0x1000)"
@@ -87,7 +77,7 @@ east_fresh
 monitor
 load "soft bytes 500 hard bytes 1000"
 pings 12 100
-wait_for 5 hard_seen
+wait_until 5 hard_seen
 monitor_stop
 check_eq "bytes: soft EXPIRE, then hard EXPIRE" "soft hard" "$(expiries)"
 check_eq "bytes: the peer received the 8 packets within 1000 bytes" 8 \
@@ -97,7 +87,7 @@ check_eq "bytes: the peer received the 8 packets within 1000 bytes" 8 \
 monitor
 load "soft seconds 2 hard seconds 4"
 t0=$(date +%s)
-wait_for 8 hard_seen
+wait_until 8 hard_seen
 t1=$(date +%s)
 monitor_stop
 check_eq "seconds: soft EXPIRE, then hard EXPIRE" "soft hard" "$(expiries)"
@@ -111,7 +101,7 @@ sleep 3
 check_eq "use-seconds: no EXPIRE while the SA is unused" "" "$(expiries)"
 t0=$(date +%s)
 pings 1 56
-wait_for 5 hard_seen
+wait_until 5 hard_seen
 t1=$(date +%s)
 monitor_stop
 check_eq "use-seconds: soft, then hard, once used" "soft hard" "$(expiries)"
@@ -127,7 +117,7 @@ echo "flow esp from $W_NET to $E_NET local $W_OUT peer $E_OUT" |
 ip netns exec "$NS_WEST" ping -c 3 -i 0.2 -W 20 -I "$W_IN" "$E_IN" > "$work/ping" 2>&1 &
 PING=$!
 acquired() { grep -q '^acquire ' "$events"; }
-wait_for 5 acquired
+wait_until 5 acquired
 sleep 1
 check_eq "acquire: one ACQUIRE for three packets" 1 "$(grep -c '^acquire ' "$events")"
 check "acquire: it names the flow and the packet" \

@@ -89,7 +89,7 @@ pair() {
 west_again() {
 	local p=${NS_WEST%-west}
 	# The old namespace goes in the background, its veth with it.
-	wait_for 10 eval '! ip -n "$NS_WIRE" link show west >/dev/null 2>&1' || return 1
+	wait_until 10 eval '! ip -n "$NS_WIRE" link show west >/dev/null 2>&1' || return 1
 	ip netns add "$NS_WEST"
 	ip link add "$p-west-eth" netns "$NS_WEST" type veth peer name west netns "$NS_WIRE"
 	ip -n "$NS_WIRE" link set west master br0 up
@@ -120,17 +120,6 @@ flood_from_east() {
 	traffic+=($!)
 	udp_flood "$NS_EAST" "$E_IN" "$W_IN" "$1" >/dev/null 2>&1 &
 	traffic+=($!)
-}
-
-wait_for() {	# wait_for SECONDS COMMAND...
-	local n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
 }
 
 # Both of west's SAs carried at least N packets.
@@ -200,12 +189,12 @@ step="(a) rmmod under traffic"
 pair "$PREFIX-a" || not_ok "$step: configuration refused"
 flood_from_west 60
 flood_from_east 60
-check "$step: the floods are protected by kipsec" wait_for 10 protected 50
+check "$step: the floods are protected by kipsec" wait_until 10 protected 50
 check "$step: ipsecctl -F while they run" ip netns exec "$NS_WEST" "$IPSECCTL" -F
 check_eq "$step: nothing left after the flush" "sa 0 policy 0" "$(state_stats "$NS_WEST")"
 sleep 1
 check "$step: loaded again while they run" ip netns exec "$NS_WEST" "$IPSECCTL" -f "$work/west.conf"
-check "$step: and the floods are protected again" wait_for 10 protected 50
+check "$step: and the floods are protected again" wait_until 10 protected 50
 sane "$step" "$NS_WEST" 2 2
 check_eq "$step: reference count with state and traffic" 0 "$(cat /sys/module/kipsec/refcnt)"
 rmmod_within 10
@@ -235,7 +224,7 @@ for round in 1 2 3; do
 	# Traffic from east only: nothing of west's own keeps it alive, its
 	# SAs encrypt the echo replies and decrypt the rest.
 	flood_from_east 60
-	if wait_for 10 protected 20; then
+	if wait_until 10 protected 20; then
 		sleep "0.$((round * 3))"
 		ip netns del "$NS_WEST" && deleted=$((deleted + 1))
 	else
@@ -281,7 +270,7 @@ check "$step: $rounds rounds of load and flush under traffic ($refused loads ref
 	test "$rounds" -ge 3
 check "$step: flushed at last" ip netns exec "$NS_WEST" "$IPSECCTL" -F
 check "$step: and loaded" ip netns exec "$NS_WEST" "$IPSECCTL" -f "$work/west.conf"
-check "$step: traffic is protected again" wait_for 10 protected 20
+check "$step: traffic is protected again" wait_until 10 protected 20
 stop_traffic
 check "$step: a ping each way passes" \
 	ip netns exec "$NS_WEST" ping -q -c 2 -i 0.2 -W 2 -I "$W_IN" "$E_IN"
@@ -315,7 +304,7 @@ else
 	kill $(ip netns pids "$NS_EAST") 2>/dev/null
 	# From east only: a process in west would keep the namespace alive.
 	flood_from_east 60
-	check "$step: floods protected asynchronously" wait_for 10 protected 100
+	check "$step: floods protected asynchronously" wait_until 10 protected 100
 	before=$(async_hits in 0)
 	sleep 1
 	check "$step: completions keep coming ($before, then more)" test "$(async_hits in 0)" -gt "$before"

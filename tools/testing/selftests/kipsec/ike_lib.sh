@@ -66,18 +66,22 @@ ipsecd_start() {
 	return 1
 }
 
-# ipsecd_stop SIDE: SIGTERM, and wait for it to have cleaned up.
-ipsecd_stop() {
+# stop_pidfile FILE: SIGTERM to the daemon FILE names, up to 5 s for it to
+# exit (and clean up), then FILE is gone.
+stop_pidfile() {
 	local pid
-	[ -e "$work/$1.pid" ] || return 0
-	pid=$(cat "$work/$1.pid")
+	[ -e "$1" ] || return 0
+	pid=$(cat "$1")
 	kill "$pid" 2>/dev/null
 	for _ in $(seq 100); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
-	rm -f "$work/$1.pid"
+	rm -f "$1"
 }
+
+# ipsecd_stop SIDE: SIGTERM, and wait for it to have cleaned up.
+ipsecd_stop() { stop_pidfile "$work/$1.pid"; }
 
 # ctl SIDE ARGS...: ipsecctl in SIDE's namespace, talking to its ipsecd.
 ctl() {
@@ -148,16 +152,9 @@ EOF
 }
 
 charon_stop() {
-	local pid
 	[ -e "$work/swan-$1.pid" ] || return 0
-	pid=$(cat "$work/swan-$1.pid")
 	# unshare exec'd sh which exec'd charon: the pid is charon's.
-	kill "$pid" 2>/dev/null
-	for _ in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	rm -f "$work/swan-$1.pid"
+	stop_pidfile "$work/swan-$1.pid"
 	ip -n "$(ns_of "$1")" xfrm state flush
 	ip -n "$(ns_of "$1")" xfrm policy flush
 }
@@ -241,18 +238,6 @@ kipsec_spis() {
 # kipsec_sa_count SIDE: SAs in the kernel (larval ones included).
 kipsec_sa_count() { ip netns exec "$(ns_of "$1")" "$IPSECCTL" -s sa | grep -c '^esp '; }
 kipsec_flow_count() { ip netns exec "$(ns_of "$1")" "$IPSECCTL" -s flow | grep -c '^flow '; }
-
-# wait_until SECONDS COMMAND...: until COMMAND succeeds.
-wait_until() {
-	local n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 
 # sa_pair_up SIDE: kipsec has a mature pair between the gateways.
 sa_pair_up() {

@@ -106,6 +106,18 @@ need() {
 	done
 }
 
+# wait_until SECONDS COMMAND...: until COMMAND succeeds (tried every 0.1 s).
+wait_until() {
+	local n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
 module_loaded() { [ -d /sys/module/kipsec ]; }
 
 # insmod does not resolve dependencies: modprobe what modinfo lists first.
