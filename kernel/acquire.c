@@ -8,6 +8,14 @@
  * held in a small queue.  When an SA appears (kipsec_acquire_kick() from
  * the SA add path) they are sent through it; when the wait times out they
  * are dropped and the next packet asks again.
+ *
+ * A held packet must not lean on what may go while it waits: its route is
+ * made a reference of its own (the stack may have lent it under RCU only),
+ * and its device is not kept at all (a reference would hold up the
+ * device's deletion for as long as the wait): skb->dev is cleared and,
+ * when the packet moves on, taken from the route, whose device is replaced
+ * by the blackhole device if it goes meanwhile (dst_dev_put()).  The
+ * namespace purges the queue before it goes (kipsec_acquire_exit()).
  */
 #include <linux/netfilter.h>
 #include <linux/skbuff.h>
@@ -84,8 +92,9 @@ unsigned int kipsec_acquire(struct kipsec_net *kn, const struct kipsec_policy *p
 	kn->acq_count++;
 	fresh = true;
 found:
-	if (skb_queue_len(&a->queue) < ACQ_QLEN) {
-		/* Held: its conntrack and route stay valid until it goes out. */
+	if (skb_queue_len(&a->queue) < ACQ_QLEN && skb_dst_force(skb)) {
+		/* Held (see top); its conntrack entry is a reference already. */
+		skb->dev = NULL;
 		__skb_queue_tail(&a->queue, skb);
 		verdict = NF_STOLEN;
 	}
@@ -154,6 +163,7 @@ static void acq_work(struct work_struct *work)
 		if (a->sa) {
 			local_bh_disable();
 			while ((skb = __skb_dequeue(&a->queue))) {
+				skb->dev = skb_dst(skb)->dev;
 				refcount_inc(&a->sa->refcnt);
 				kipsec_xmit(kn, a->sa, skb);
 			}

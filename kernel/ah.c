@@ -29,9 +29,60 @@
 #define AH_FIXED_LEN	12	/* next header, length, reserved, SPI, sequence */
 
 /* The AH header with its ICV, padded to 32 bits (IPv4) or 64 (IPv6, §2.2). */
-unsigned int kipsec_ah_hlen(const struct kipsec_sa *sa, u8 family)
+static unsigned int ah_hlen(const struct kipsec_sa *sa, u8 family)
 {
 	return ALIGN(AH_FIXED_LEN + sa->xf.icv_len, family == AF_INET ? 4 : 8);
+}
+
+/* AH has no trailer and no padding: the inner packet is the room less the header. */
+static unsigned int ah_max_payload(const struct kipsec_sa *sa, unsigned int room, u8 family)
+{
+	return room - ah_hlen(sa, family);
+}
+
+static int ah_init_ahash(struct kipsec_xform *xf, const struct kipsec_alg_req *auth_req,
+			 struct netlink_ext_ack *extack)
+{
+	int err;
+
+	xf->ahash = crypto_alloc_ahash(xf->auth->crypto_name, 0, 0);
+	if (IS_ERR(xf->ahash)) {
+		err = PTR_ERR(xf->ahash);
+		xf->ahash = NULL;
+		kipsec_alg_error(extack, auth_req->attr, xf->auth->unavailable_msg);
+		return err == -ENOENT ? -EINVAL : err;
+	}
+	if (crypto_ahash_digestsize(xf->ahash) < xf->icv_len) {
+		kipsec_alg_error(extack, auth_req->attr, xf->auth->bad_icv_msg);
+		return -EINVAL;
+	}
+	err = crypto_ahash_setkey(xf->ahash, xf->auth_key, xf->auth_key_len);
+	if (err) {
+		NL_SET_ERR_MSG_ATTR(extack, auth_req->attr, "the crypto API refused the key");
+		return err == -ENOMEM ? err : -EINVAL;
+	}
+	return 0;
+}
+
+/* AH: an authentication algorithm and nothing else (RFC 4302). */
+static int ah_init_xform(struct kipsec_xform *xf, bool esn, const struct kipsec_alg_req *enc,
+			 const struct kipsec_alg_req *auth, struct netlink_ext_ack *extack)
+{
+	int err;
+
+	if (enc) {
+		NL_SET_ERR_MSG_ATTR(extack, enc->attr,
+				    "AH takes no encryption algorithm: it only authenticates (RFC 4302)");
+		return -EINVAL;
+	}
+	if (!auth) {
+		NL_SET_ERR_MSG(extack, "AH needs an authentication algorithm (KIPSEC_SA_A_AUTH)");
+		return -EINVAL;
+	}
+	err = kipsec_xform_set_algs(xf, NULL, auth, extack);
+	if (err)
+		return err;
+	return ah_init_ahash(xf, auth, extack);
 }
 
 /* IPv4 options that do not change in transit (RFC 4302 Appendix A.1). */
@@ -223,6 +274,35 @@ static void ah_input_complete(struct crypto_async_request *base, int err)
 }
 
 /*
+ * The hash request over the packet from its network header, then the high
+ * half of an extended sequence number (RFC 4302 §2.5.1, §3.3.3.1).
+ */
+static int ah_digest(struct sk_buff *skb, struct ah_tmp *t, int nfrags, bool output)
+{
+	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
+	struct kipsec_sa *sa = cb->sa;
+	bool esn = sa->flags & KIPSEC_SA_F_ESN;
+	int nsg;
+
+	sg_init_table(t->sg, nfrags + 1);
+	nsg = skb_to_sgvec_nomark(skb, t->sg, skb_network_offset(skb), skb->len -
+				  skb_network_offset(skb));
+	if (nsg < 0)
+		return nsg;
+	if (esn) {
+		*t->seqhi = htonl(upper_32_bits(cb->seq));
+		sg_set_buf(&t->sg[nsg++], t->seqhi, sizeof(*t->seqhi));
+	}
+	sg_mark_end(&t->sg[nsg - 1]);
+	ahash_request_set_tfm(t->req, sa->xf.ahash);
+	ahash_request_set_callback(t->req, kipsec_crypto_flags(output),
+				   output ? ah_output_complete : ah_input_complete, skb);
+	ahash_request_set_crypt(t->req, t->sg, t->digest,
+				skb->len - skb_network_offset(skb) + (esn ? sizeof(*t->seqhi) : 0));
+	return kipsec_crypto_result(crypto_ahash_digest(t->req), output);
+}
+
+/*
  * Hashes the packet from its network header, mutable fields zeroed and the
  * ICV field zero.  Returns -EINPROGRESS when the completion will be called,
  * else the result (the completion is not called then).
@@ -235,9 +315,8 @@ static int ah_hash(struct sk_buff *skb, bool output)
 	unsigned int icv = sa->xf.icv_len, hoff = cb->hoff;
 	struct ip_auth_hdr *ah;
 	struct sk_buff *trailer;
-	bool esn = sa->flags & KIPSEC_SA_F_ESN;
 	struct ah_tmp *t;
-	int nfrags, nsg, err;
+	int nfrags, err;
 	u8 *nh;
 
 	nfrags = skb_cow_data(skb, 0, &trailer);
@@ -259,26 +338,9 @@ static int ah_hash(struct sk_buff *skb, bool output)
 	if (err)
 		goto fail;
 
-	sg_init_table(t->sg, nfrags + 1);
-	nsg = skb_to_sgvec_nomark(skb, t->sg, skb_network_offset(skb), skb->len -
-				  skb_network_offset(skb));
-	if (nsg < 0) {
-		err = nsg;
-		goto fail;
-	}
-	if (esn) {
-		*t->seqhi = htonl(upper_32_bits(cb->seq));
-		sg_set_buf(&t->sg[nsg++], t->seqhi, sizeof(*t->seqhi));
-	}
-	sg_mark_end(&t->sg[nsg - 1]);
-	ahash_request_set_tfm(t->req, ahash);
-	ahash_request_set_callback(t->req, CRYPTO_TFM_REQ_MAY_BACKLOG,
-				   output ? ah_output_complete : ah_input_complete, skb);
-	ahash_request_set_crypt(t->req, t->sg, t->digest,
-				skb->len - skb_network_offset(skb) + (esn ? sizeof(*t->seqhi) : 0));
-	err = crypto_ahash_digest(t->req);
-	if (err == -EINPROGRESS || err == -EBUSY)
-		return -EINPROGRESS;
+	err = ah_digest(skb, t, nfrags, output);
+	if (err == -EINPROGRESS)
+		return err;
 	if (err)
 		goto fail;
 	return ah_finish(skb, output);
@@ -289,11 +351,11 @@ fail:
 	return err;
 }
 
-int kipsec_ah_output(struct sk_buff *skb)
+static int ah_output(struct sk_buff *skb)
 {
 	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
 	struct kipsec_sa *sa = cb->sa;
-	unsigned int hlen = kipsec_ah_hlen(sa, cb->family);
+	unsigned int hlen = ah_hlen(sa, cb->family);
 	struct ip_auth_hdr *ah = (struct ip_auth_hdr *)(skb_network_header(skb) + cb->hoff);
 
 	ah->nexthdr = cb->nexthdr;
@@ -312,7 +374,7 @@ int kipsec_ah_output(struct sk_buff *skb)
 	return ah_hash(skb, true);
 }
 
-int kipsec_ah_input(struct sk_buff *skb)
+static int ah_input(struct sk_buff *skb)
 {
 	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
 	unsigned int off = skb_network_offset(skb) + cb->hoff;
@@ -327,7 +389,7 @@ int kipsec_ah_input(struct sk_buff *skb)
 	 * also accepted aligned to 64 bits, as Linux's XFRM sends it unless
 	 * told "align4".
 	 */
-	if ((len != kipsec_ah_hlen(cb->sa, cb->family) &&
+	if ((len != ah_hlen(cb->sa, cb->family) &&
 	     (cb->family != AF_INET || len != ALIGN(AH_FIXED_LEN + cb->sa->xf.icv_len, 8))) ||
 	    !pskb_may_pull(skb, off + len))
 		return -EMSGSIZE;
@@ -336,3 +398,20 @@ int kipsec_ah_input(struct sk_buff *skb)
 	cb->nexthdr = ah->nexthdr;
 	return ah_hash(skb, false);
 }
+
+/* The hash verified and the header saved its next header: nothing is left. */
+static int ah_input_finish(struct sk_buff *skb)
+{
+	return 0;
+}
+
+const struct kipsec_proto_ops kipsec_ah_ops = {
+	.proto = IPPROTO_AH,
+	.spi_off = offsetof(struct ip_auth_hdr, spi),
+	.init_xform = ah_init_xform,
+	.hlen = ah_hlen,
+	.max_payload = ah_max_payload,
+	.output = ah_output,
+	.input = ah_input,
+	.input_finish = ah_input_finish,
+};

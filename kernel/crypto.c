@@ -6,14 +6,14 @@
  * are (RFC 4106, RFC 7634), the others wrapped by the kernel's authenc
  * template ("authenc(hmac(sha256),cbc(aes))"; "authencesn" with extended
  * sequence numbers, whose high half is authenticated but not sent, RFC 4303
- * §2.2.1).  AH SAs get a keyed hash.
+ * §2.2.1).  AH SAs get a keyed hash.  Which an SA gets, and how it is
+ * built, is its protocol's (init_xform of esp.c, ah.c); the names, sizes
+ * and combinations of the algorithms are this file's.
  */
 #include <crypto/aead.h>
-#include <crypto/authenc.h>
 #include <crypto/hash.h>
 #include <linux/kernel.h>
 #include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -108,18 +108,6 @@ static const struct kipsec_alg_desc algs[] = {
 	},
 };
 
-/*
- * NL_SET_ERR_MSG() wants a literal; the per-algorithm messages of the table
- * are just as static, so they are set the same way by hand.
- */
-static void alg_error(struct netlink_ext_ack *extack, const struct nlattr *attr, const char *msg)
-{
-	if (extack) {
-		extack->_msg = msg;
-		extack->bad_attr = attr;
-	}
-}
-
 const struct kipsec_alg_desc *kipsec_alg_lookup(const char *name)
 {
 	unsigned int i;
@@ -168,11 +156,11 @@ static const struct kipsec_alg_desc *check_alg(const struct kipsec_alg_req *req,
 		return NULL;
 	}
 	if (!key_len_ok(d, req->key_len)) {
-		alg_error(extack, req->attr, d->bad_key_msg);
+		kipsec_alg_error(extack, req->attr, d->bad_key_msg);
 		return NULL;
 	}
 	if (req->icv_len && !icv_len_ok(d, req->icv_len)) {
-		alg_error(extack, req->attr, d->bad_icv_msg);
+		kipsec_alg_error(extack, req->attr, d->bad_icv_msg);
 		return NULL;
 	}
 	return d;
@@ -182,129 +170,18 @@ static u8 *dup_key(const struct kipsec_alg_req *req)
 {
 	/* A zero-length key still gets a buffer, so NULL means "no memory". */
 	return kmemdup(req->key ? req->key : (const u8 *)"", max_t(u32, req->key_len, 1),
-		       GFP_KERNEL);
+		       GFP_KERNEL_ACCOUNT);
 }
 
-/* The authenc key blob: an rtattr with the cipher key length, then both keys. */
-static int set_authenc_key(struct kipsec_xform *xf)
+/*
+ * The algorithms of an SA request as the protocol's init_xform() takes
+ * them: each looked up by name and sized, the combinations RFC 4303 §3.2.2
+ * allows, the keys copied.  The SA's ICV length is the AEAD's or the
+ * authentication algorithm's.
+ */
+int kipsec_xform_set_algs(struct kipsec_xform *xf, const struct kipsec_alg_req *enc,
+			  const struct kipsec_alg_req *auth, struct netlink_ext_ack *extack)
 {
-	struct crypto_authenc_key_param *param;
-	unsigned int len = RTA_SPACE(sizeof(*param)) + xf->auth_key_len + xf->enc_key_len;
-	struct rtattr *rta;
-	u8 *blob, *p;
-	int err;
-
-	blob = kmalloc(len, GFP_KERNEL);
-	if (!blob)
-		return -ENOMEM;
-	rta = (struct rtattr *)blob;
-	rta->rta_type = CRYPTO_AUTHENC_KEYA_PARAM;
-	rta->rta_len = RTA_LENGTH(sizeof(*param));
-	param = RTA_DATA(rta);
-	param->enckeylen = cpu_to_be32(xf->enc_key_len);
-	p = blob + RTA_SPACE(sizeof(*param));
-	memcpy(p, xf->auth_key, xf->auth_key_len);
-	memcpy(p + xf->auth_key_len, xf->enc_key, xf->enc_key_len);
-	err = crypto_aead_setkey(xf->aead, blob, len);
-	kfree_sensitive(blob);
-	return err;
-}
-
-static int init_esp(struct kipsec_xform *xf, bool esn, const struct kipsec_alg_req *enc_req,
-		    struct netlink_ext_ack *extack)
-{
-	char name[CRYPTO_MAX_ALG_NAME];
-	const char *unavailable;
-	int err;
-
-	/*
-	 * The IV generator templates derive each IV from the sequence
-	 * number: seqiv for the counter-mode AEADs (RFC 4106 §3.1, RFC 7634
-	 * §2), echainiv for CBC, whose IVs must be unpredictable (RFC 3602
-	 * §2.4).  NULL encryption has no IV.
-	 */
-	if (xf->enc->kind == AEAD) {
-		err = snprintf(name, sizeof(name), "seqiv(%s)", xf->enc->crypto_name);
-		unavailable = xf->enc->unavailable_msg;
-	} else {
-		err = snprintf(name, sizeof(name), "%s%s(%s,%s)%s",
-			       xf->enc->iv_len ? "echainiv(" : "", esn ? "authencesn" : "authenc",
-			       xf->auth->crypto_name, xf->enc->crypto_name,
-			       xf->enc->iv_len ? ")" : "");
-		unavailable = "the kernel crypto API cannot combine this encryption and authentication (authenc)";
-	}
-	if (err >= (int)sizeof(name))
-		return -EINVAL;
-	xf->aead = crypto_alloc_aead(name, 0, 0);
-	if (IS_ERR(xf->aead)) {
-		err = PTR_ERR(xf->aead);
-		xf->aead = NULL;
-		alg_error(extack, enc_req->attr, unavailable);
-		return err == -ENOENT ? -EINVAL : err;
-	}
-	err = crypto_aead_setauthsize(xf->aead, xf->icv_len);
-	if (err) {
-		NL_SET_ERR_MSG_ATTR(extack, enc_req->attr, "the crypto API refused the ICV length");
-		return -EINVAL;
-	}
-	if (xf->enc->kind == AEAD)
-		err = crypto_aead_setkey(xf->aead, xf->enc_key, xf->enc_key_len);
-	else
-		err = set_authenc_key(xf);
-	if (err) {
-		/* 3DES refuses keys whose thirds repeat (weak keys). */
-		NL_SET_ERR_MSG_ATTR(extack, enc_req->attr, "the crypto API refused the key");
-		return err == -ENOMEM ? err : -EINVAL;
-	}
-	return 0;
-}
-
-static int init_ah(struct kipsec_xform *xf, const struct kipsec_alg_req *auth_req,
-		   struct netlink_ext_ack *extack)
-{
-	int err;
-
-	xf->ahash = crypto_alloc_ahash(xf->auth->crypto_name, 0, 0);
-	if (IS_ERR(xf->ahash)) {
-		err = PTR_ERR(xf->ahash);
-		xf->ahash = NULL;
-		alg_error(extack, auth_req->attr, xf->auth->unavailable_msg);
-		return err == -ENOENT ? -EINVAL : err;
-	}
-	if (crypto_ahash_digestsize(xf->ahash) < xf->icv_len) {
-		alg_error(extack, auth_req->attr, xf->auth->bad_icv_msg);
-		return -EINVAL;
-	}
-	err = crypto_ahash_setkey(xf->ahash, xf->auth_key, xf->auth_key_len);
-	if (err) {
-		NL_SET_ERR_MSG_ATTR(extack, auth_req->attr, "the crypto API refused the key");
-		return err == -ENOMEM ? err : -EINVAL;
-	}
-	return 0;
-}
-
-int kipsec_xform_init(struct kipsec_xform *xf, u8 proto, bool esn,
-		      const struct kipsec_alg_req *enc, const struct kipsec_alg_req *auth,
-		      struct netlink_ext_ack *extack)
-{
-	int err = -ENOMEM;
-
-	memset(xf, 0, sizeof(*xf));
-	if (proto == IPPROTO_AH) {
-		if (enc) {
-			NL_SET_ERR_MSG_ATTR(extack, enc->attr,
-					    "AH takes no encryption algorithm: it only authenticates (RFC 4302)");
-			return -EINVAL;
-		}
-		if (!auth) {
-			NL_SET_ERR_MSG(extack, "AH needs an authentication algorithm (KIPSEC_SA_A_AUTH)");
-			return -EINVAL;
-		}
-	} else if (!enc) {
-		NL_SET_ERR_MSG(extack,
-			       "ESP needs an encryption algorithm (KIPSEC_SA_A_ENC; \"null\" for integrity only)");
-		return -EINVAL;
-	}
 	if (enc) {
 		xf->enc = check_alg(enc, true, extack);
 		if (!xf->enc)
@@ -331,29 +208,34 @@ int kipsec_xform_init(struct kipsec_xform *xf, u8 proto, bool esn,
 		}
 		xf->enc_key = dup_key(enc);
 		if (!xf->enc_key)
-			goto fail;
+			return -ENOMEM;
 		xf->enc_key_len = enc->key_len;
 		if (xf->enc->kind == AEAD)
 			xf->icv_len = enc->icv_len ? enc->icv_len : xf->enc->icv_lens[0];
 	}
 	if (auth) {
 		xf->auth = check_alg(auth, false, extack);
-		if (!xf->auth) {
-			err = -EINVAL;
-			goto fail;
-		}
+		if (!xf->auth)
+			return -EINVAL;
 		xf->auth_key = dup_key(auth);
 		if (!xf->auth_key)
-			goto fail;
+			return -ENOMEM;
 		xf->auth_key_len = auth->key_len;
 		xf->icv_len = auth->icv_len ? auth->icv_len : xf->auth->icv_lens[0];
 	}
-	err = proto == IPPROTO_AH ? init_ah(xf, auth, extack) : init_esp(xf, esn, enc, extack);
-	if (err)
-		goto fail;
 	return 0;
-fail:
-	kipsec_xform_destroy(xf);
+}
+
+int kipsec_xform_init(struct kipsec_xform *xf, const struct kipsec_proto_ops *ops, bool esn,
+		      const struct kipsec_alg_req *enc, const struct kipsec_alg_req *auth,
+		      struct netlink_ext_ack *extack)
+{
+	int err;
+
+	memset(xf, 0, sizeof(*xf));
+	err = ops->init_xform(xf, esn, enc, auth, extack);
+	if (err)
+		kipsec_xform_destroy(xf);
 	return err;
 }
 

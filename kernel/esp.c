@@ -19,7 +19,9 @@
  * KIPSEC_CB(skb)->hoff from the network header before these run.
  */
 #include <crypto/aead.h>
+#include <crypto/authenc.h>
 #include <linux/ip.h>
+#include <linux/rtnetlink.h>
 #include <linux/scatterlist.h>
 #include <linux/skbuff.h>
 #include <net/esp.h>
@@ -35,19 +37,110 @@ static unsigned int esp_block(const struct kipsec_sa *sa)
 	return ALIGN(crypto_aead_blocksize(sa->xf.aead), 4);
 }
 
-unsigned int kipsec_esp_hlen(const struct kipsec_sa *sa)
+static unsigned int esp_hlen(const struct kipsec_sa *sa, u8 family)
 {
 	return ESP_HDR_LEN + crypto_aead_ivsize(sa->xf.aead);
 }
 
 /* The longest payload that fits in room bytes of ESP header, payload and trailer. */
-unsigned int kipsec_esp_max_payload(const struct kipsec_sa *sa, unsigned int room)
+static unsigned int esp_max_payload(const struct kipsec_sa *sa, unsigned int room, u8 family)
 {
-	unsigned int fixed = kipsec_esp_hlen(sa) + sa->xf.icv_len;
+	unsigned int fixed = esp_hlen(sa, family) + sa->xf.icv_len;
 
 	if (room < fixed + esp_block(sa))
 		return 0;
 	return round_down(room - fixed, esp_block(sa)) - ESP_TRAILER_MIN;
+}
+
+/* The authenc key blob: an rtattr with the cipher key length, then both keys. */
+static int set_authenc_key(struct kipsec_xform *xf)
+{
+	struct crypto_authenc_key_param *param;
+	unsigned int len = RTA_SPACE(sizeof(*param)) + xf->auth_key_len + xf->enc_key_len;
+	struct rtattr *rta;
+	u8 *blob, *p;
+	int err;
+
+	blob = kmalloc(len, GFP_KERNEL);
+	if (!blob)
+		return -ENOMEM;
+	rta = (struct rtattr *)blob;
+	rta->rta_type = CRYPTO_AUTHENC_KEYA_PARAM;
+	rta->rta_len = RTA_LENGTH(sizeof(*param));
+	param = RTA_DATA(rta);
+	param->enckeylen = cpu_to_be32(xf->enc_key_len);
+	p = blob + RTA_SPACE(sizeof(*param));
+	memcpy(p, xf->auth_key, xf->auth_key_len);
+	memcpy(p + xf->auth_key_len, xf->enc_key, xf->enc_key_len);
+	err = crypto_aead_setkey(xf->aead, blob, len);
+	kfree_sensitive(blob);
+	return err;
+}
+
+static int esp_init_aead(struct kipsec_xform *xf, bool esn, const struct kipsec_alg_req *enc_req,
+			 struct netlink_ext_ack *extack)
+{
+	char name[CRYPTO_MAX_ALG_NAME];
+	const char *unavailable;
+	int err;
+
+	/*
+	 * The IV generator templates derive each IV from the sequence
+	 * number: seqiv for the counter-mode AEADs (RFC 4106 §3.1, RFC 7634
+	 * §2), echainiv for CBC, whose IVs must be unpredictable (RFC 3602
+	 * §2.4).  NULL encryption has no IV.
+	 */
+	if (xf->enc->kind == KIPSEC_ALG_KIND_AEAD) {
+		err = snprintf(name, sizeof(name), "seqiv(%s)", xf->enc->crypto_name);
+		unavailable = xf->enc->unavailable_msg;
+	} else {
+		err = snprintf(name, sizeof(name), "%s%s(%s,%s)%s",
+			       xf->enc->iv_len ? "echainiv(" : "", esn ? "authencesn" : "authenc",
+			       xf->auth->crypto_name, xf->enc->crypto_name,
+			       xf->enc->iv_len ? ")" : "");
+		unavailable = "the kernel crypto API cannot combine this encryption and authentication (authenc)";
+	}
+	if (err >= (int)sizeof(name))
+		return -EINVAL;
+	xf->aead = crypto_alloc_aead(name, 0, 0);
+	if (IS_ERR(xf->aead)) {
+		err = PTR_ERR(xf->aead);
+		xf->aead = NULL;
+		kipsec_alg_error(extack, enc_req->attr, unavailable);
+		return err == -ENOENT ? -EINVAL : err;
+	}
+	err = crypto_aead_setauthsize(xf->aead, xf->icv_len);
+	if (err) {
+		NL_SET_ERR_MSG_ATTR(extack, enc_req->attr, "the crypto API refused the ICV length");
+		return -EINVAL;
+	}
+	if (xf->enc->kind == KIPSEC_ALG_KIND_AEAD)
+		err = crypto_aead_setkey(xf->aead, xf->enc_key, xf->enc_key_len);
+	else
+		err = set_authenc_key(xf);
+	if (err) {
+		/* 3DES refuses keys whose thirds repeat (weak keys). */
+		NL_SET_ERR_MSG_ATTR(extack, enc_req->attr, "the crypto API refused the key");
+		return err == -ENOMEM ? err : -EINVAL;
+	}
+	return 0;
+}
+
+/* ESP: an encryption algorithm ("null" for integrity only, RFC 4303 §3.2.2). */
+static int esp_init_xform(struct kipsec_xform *xf, bool esn, const struct kipsec_alg_req *enc,
+			  const struct kipsec_alg_req *auth, struct netlink_ext_ack *extack)
+{
+	int err;
+
+	if (!enc) {
+		NL_SET_ERR_MSG(extack,
+			       "ESP needs an encryption algorithm (KIPSEC_SA_A_ENC; \"null\" for integrity only)");
+		return -EINVAL;
+	}
+	err = kipsec_xform_set_algs(xf, enc, auth, extack);
+	if (err)
+		return err;
+	return esp_init_aead(xf, esn, enc, extack);
 }
 
 /*
@@ -152,20 +245,21 @@ static int esp_crypt(struct sk_buff *skb, int nfrags, unsigned int len, unsigned
 	memcpy(iv + ivlen - n, (u8 *)&seqbe + 8 - n, n);
 
 	aead_request_set_tfm(req, aead);
-	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG,
+	aead_request_set_callback(req, kipsec_crypto_flags(encrypt),
 				  encrypt ? esp_output_complete : esp_input_complete, skb);
 	aead_request_set_crypt(req, sg, sg, cryptlen, iv);
 	aead_request_set_ad(req, sg[0].length);
-	err = encrypt ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req);
-	if (err == -EINPROGRESS || err == -EBUSY)
-		return -EINPROGRESS;
+	err = kipsec_crypto_result(encrypt ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req),
+				   encrypt);
+	if (err == -EINPROGRESS)
+		return err;
 out:
 	kfree(cb->tmp);
 	cb->tmp = NULL;
 	return err;
 }
 
-int kipsec_esp_output(struct sk_buff *skb)
+static int esp_output(struct sk_buff *skb)
 {
 	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
 	struct kipsec_sa *sa = cb->sa;
@@ -199,7 +293,7 @@ int kipsec_esp_output(struct sk_buff *skb)
 	return esp_crypt(skb, nfrags, ivlen + clen + icv, ivlen + clen, true);
 }
 
-int kipsec_esp_input(struct sk_buff *skb)
+static int esp_input(struct sk_buff *skb)
 {
 	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
 	struct kipsec_sa *sa = cb->sa;
@@ -222,7 +316,8 @@ int kipsec_esp_input(struct sk_buff *skb)
 	return esp_crypt(skb, nfrags, ivlen + elen, ivlen + elen, false);
 }
 
-int kipsec_esp_input_finish(struct sk_buff *skb)
+/* The trailer, once authenticated: default padding, then stripped (RFC 4303 §2.4). */
+static int esp_input_finish(struct sk_buff *skb)
 {
 	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
 	unsigned int icv = cb->sa->xf.icv_len;
@@ -245,3 +340,14 @@ int kipsec_esp_input_finish(struct sk_buff *skb)
 	cb->nexthdr = trailer[1];
 	return pskb_trim(skb, skb->len - icv - ESP_TRAILER_MIN - padlen);
 }
+
+const struct kipsec_proto_ops kipsec_esp_ops = {
+	.proto = IPPROTO_ESP,
+	.spi_off = offsetof(struct ip_esp_hdr, spi),
+	.init_xform = esp_init_xform,
+	.hlen = esp_hlen,
+	.max_payload = esp_max_payload,
+	.output = esp_output,
+	.input = esp_input,
+	.input_finish = esp_input_finish,
+};

@@ -4,21 +4,21 @@
  * Documentation/netlink/specs/kipsec.yaml).  Requests are validated
  * strictly by the policies below, then by hand where a policy cannot say it
  * (an address is 4 or 16 bytes depending on the family); every refusal
- * carries an extack message.  The semantics are in Documentation/design.md.
+ * carries an extack (a message, or for a missing attribute the kernel's
+ * NLMSGERR_ATTR_MISS_TYPE / MISS_NEST).  The semantics are in
+ * Documentation/design.md.  What the replies say is written in nlmsg.c,
+ * once for replies, dumps and the events of notify.c.
  */
 #include <linux/kernel.h>
+#include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
-#include <net/ipv6.h>
 #include <net/sock.h>
 
 #include "kipsec.h"
+#include "nlmsg.h"
 #include "replay.h"
-
-static struct genl_family kipsec_family;
-
-enum { KIPSEC_MCGRP_EVENTS_ID };
 
 static const struct genl_multicast_group kipsec_mcgrps[] = {
 	[KIPSEC_MCGRP_EVENTS_ID] = {
@@ -30,6 +30,16 @@ static const struct genl_multicast_group kipsec_mcgrps[] = {
 
 /* ---- policies ---- */
 
+/*
+ * The tables below are alike by nature (duplicates pairs them): one entry
+ * per attribute of each set, as the spec lists them, which
+ * tools/testing/check-netlink-spec.py holds them to.
+ */
+
+/*
+ * At most 16 bytes; exactly 4 or 16 by the family is checked in code, so that
+ * a wrong length is EINVAL with a message naming the family's length.
+ */
 #define ADDR_POLICY { .type = NLA_BINARY, .len = sizeof(struct in6_addr) }
 
 static const struct nla_policy alg_policy[KIPSEC_ALG_A_MAX + 1] = {
@@ -72,9 +82,13 @@ static const struct nla_policy sa_policy[KIPSEC_SA_A_MAX + 1] = {
 	[KIPSEC_SA_A_STATS] = { .type = NLA_REJECT },
 	[KIPSEC_SA_A_ADD_TIME] = { .type = NLA_REJECT },
 	[KIPSEC_SA_A_USE_TIME] = { .type = NLA_REJECT },
-	[KIPSEC_SA_A_SEQ_OUT] = { .type = NLA_REJECT },
+	/* SEQ_OUT is both: where a new SA's counter starts (tests, migration). */
+	[KIPSEC_SA_A_SEQ_OUT] = { .type = NLA_U64 },
 	[KIPSEC_SA_A_SEQ_IN] = { .type = NLA_REJECT },
 	[KIPSEC_SA_A_PAD] = { .type = NLA_REJECT },
+	[KIPSEC_SA_A_MARK] = { .type = NLA_U32 },
+	[KIPSEC_SA_A_MARK_MASK] = NLA_POLICY_MIN(NLA_U32, 1),
+	[KIPSEC_SA_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
 static const struct nla_policy tmpl_policy[KIPSEC_TMPL_A_MAX + 1] = {
@@ -117,19 +131,10 @@ static const struct nla_policy kipsec_policy[KIPSEC_A_MAX + 1] = {
 	[KIPSEC_A_EXPIRE_HARD] = { .type = NLA_REJECT },
 	[KIPSEC_A_SEL_PKT] = { .type = NLA_REJECT },
 	[KIPSEC_A_PAD] = { .type = NLA_REJECT },
+	[KIPSEC_A_MAPPING] = { .type = NLA_REJECT },
 };
 
 /* ---- request parsing ---- */
-
-/* A missing attribute: the extack names it (and points at the nest). */
-#define REQUIRE(extack, nest, tb, type) ({					\
-	bool __missing = !(tb)[type];						\
-	if (__missing) {							\
-		NL_SET_ERR_ATTR_MISS(extack, nest, type);			\
-		NL_SET_ERR_MSG(extack, "missing attribute " #type);		\
-	}									\
-	__missing;								\
-})
 
 static int get_family(const struct nlattr *a, u8 *family, struct netlink_ext_ack *extack)
 {
@@ -162,7 +167,7 @@ static int get_ipsec_proto(const struct nlattr *a, u8 *proto, struct netlink_ext
 {
 	u8 p = nla_get_u8(a);
 
-	if (p != IPPROTO_ESP && p != IPPROTO_AH) {
+	if (!kipsec_proto_ops_find(p)) {
 		NL_SET_ERR_MSG_ATTR(extack, a, "protocol must be IPPROTO_ESP (50) or IPPROTO_AH (51)");
 		return -EINVAL;
 	}
@@ -173,14 +178,9 @@ static int get_ipsec_proto(const struct nlattr *a, u8 *proto, struct netlink_ext
 static int parse_nest(struct nlattr **tb, int max, const struct nlattr *nest,
 		      const struct nla_policy *policy, struct genl_info *info, int top)
 {
-	if (!nest) {
-		NL_SET_ERR_ATTR_MISS(info->extack, NULL, top);
-		if (top == KIPSEC_A_SA)
-			NL_SET_ERR_MSG(info->extack, "missing attribute KIPSEC_A_SA");
-		else
-			NL_SET_ERR_MSG(info->extack, "missing attribute KIPSEC_A_POLICY");
+	/* A missing attribute is told by type (and nest): MISS_TYPE, MISS_NEST. */
+	if (GENL_REQ_ATTR_CHECK(info, top))
 		return -EINVAL;
-	}
 	return nla_parse_nested(tb, max, nest, policy, info->extack);
 }
 
@@ -190,9 +190,9 @@ static int parse_sa_dst(struct nlattr **tb, const struct nlattr *nest, struct ki
 {
 	int err;
 
-	if (REQUIRE(extack, nest, tb, KIPSEC_SA_A_FAMILY) ||
-	    REQUIRE(extack, nest, tb, KIPSEC_SA_A_DST) ||
-	    REQUIRE(extack, nest, tb, KIPSEC_SA_A_PROTO))
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, KIPSEC_SA_A_FAMILY) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, KIPSEC_SA_A_DST) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, KIPSEC_SA_A_PROTO))
 		return -EINVAL;
 	memset(id, 0, sizeof(*id));
 	err = get_family(tb[KIPSEC_SA_A_FAMILY], &id->family, extack);
@@ -211,7 +211,7 @@ static int parse_sa_id(struct nlattr **tb, const struct nlattr *nest, struct kip
 
 	if (err)
 		return err;
-	if (REQUIRE(extack, nest, tb, KIPSEC_SA_A_SPI))
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, KIPSEC_SA_A_SPI))
 		return -EINVAL;
 	id->spi = nla_get_u32(tb[KIPSEC_SA_A_SPI]);
 	return 0;
@@ -258,7 +258,7 @@ static int parse_alg(const struct nlattr *nest, struct kipsec_alg_req *req,
 	err = nla_parse_nested(tb, KIPSEC_ALG_A_MAX, nest, alg_policy, extack);
 	if (err)
 		return err;
-	if (REQUIRE(extack, nest, tb, KIPSEC_ALG_A_NAME))
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, KIPSEC_ALG_A_NAME))
 		return -EINVAL;
 	memset(req, 0, sizeof(*req));
 	req->attr = nest;
@@ -272,353 +272,16 @@ static int parse_alg(const struct nlattr *nest, struct kipsec_alg_req *req,
 	return 0;
 }
 
-/* ---- replies and events ---- */
-
-static int put_alg(struct sk_buff *skb, int type, const struct kipsec_alg_desc *d,
-		   const u8 *key, u32 key_len, u32 icv_len, bool keys)
-{
-	struct nlattr *nest = nla_nest_start(skb, type);
-
-	if (!nest ||
-	    nla_put_string(skb, KIPSEC_ALG_A_NAME, d->name) ||
-	    /* The length tells AES-128 from AES-256 without giving the key away. */
-	    nla_put_u32(skb, KIPSEC_ALG_A_KEY_LEN, key_len) ||
-	    (keys && key_len && nla_put(skb, KIPSEC_ALG_A_KEY, key_len, key)) ||
-	    (icv_len && nla_put_u32(skb, KIPSEC_ALG_A_ICV_LEN, icv_len)))
-		return -EMSGSIZE;
-	nla_nest_end(skb, nest);
-	return 0;
-}
-
-static int put_life(struct sk_buff *skb, int type, const struct kipsec_lifetime *lt)
-{
-	struct nlattr *nest;
-
-	if (!lt->bytes && !lt->packets && !lt->add_secs && !lt->use_secs)
-		return 0;
-	nest = nla_nest_start(skb, type);
-	if (!nest ||
-	    (lt->bytes && nla_put_u64_64bit(skb, KIPSEC_LIFE_A_BYTES, lt->bytes,
-					    KIPSEC_LIFE_A_PAD)) ||
-	    (lt->packets && nla_put_u64_64bit(skb, KIPSEC_LIFE_A_PACKETS, lt->packets,
-					      KIPSEC_LIFE_A_PAD)) ||
-	    (lt->add_secs && nla_put_u64_64bit(skb, KIPSEC_LIFE_A_ADD_SECS, lt->add_secs,
-					       KIPSEC_LIFE_A_PAD)) ||
-	    (lt->use_secs && nla_put_u64_64bit(skb, KIPSEC_LIFE_A_USE_SECS, lt->use_secs,
-					       KIPSEC_LIFE_A_PAD)))
-		return -EMSGSIZE;
-	nla_nest_end(skb, nest);
-	return 0;
-}
-
-static int put_u64(struct sk_buff *skb, int type, u64 v, int pad)
-{
-	return nla_put_u64_64bit(skb, type, v, pad);
-}
-
-static int put_sa_stats(struct sk_buff *skb, const struct kipsec_sa *sa)
-{
-	const struct kipsec_sa_stats *s = &sa->stats;
-	struct nlattr *nest = nla_nest_start(skb, KIPSEC_SA_A_STATS);
-	const int pad = KIPSEC_SA_STATS_A_PAD;
-
-	if (!nest ||
-	    put_u64(skb, KIPSEC_SA_STATS_A_PACKETS, atomic64_read(&s->packets), pad) ||
-	    put_u64(skb, KIPSEC_SA_STATS_A_BYTES, atomic64_read(&s->bytes), pad) ||
-	    put_u64(skb, KIPSEC_SA_STATS_A_REPLAY_DROPS, atomic64_read(&s->replay_drops), pad) ||
-	    put_u64(skb, KIPSEC_SA_STATS_A_AUTH_FAILS, atomic64_read(&s->auth_fails), pad) ||
-	    put_u64(skb, KIPSEC_SA_STATS_A_DECRYPT_ERRS, atomic64_read(&s->decrypt_errs), pad) ||
-	    put_u64(skb, KIPSEC_SA_STATS_A_POLICY_DROPS, atomic64_read(&s->policy_drops), pad))
-		return -EMSGSIZE;
-	nla_nest_end(skb, nest);
-	return 0;
-}
-
-/* The KIPSEC_A_SA nest of a reply or event; keys only when asked. */
-static int put_sa(struct sk_buff *skb, const struct kipsec_sa *sa, bool keys)
-{
-	const struct kipsec_xform *xf = &sa->xf;
-	size_t alen = kipsec_addr_len(sa->id.family);
-	struct nlattr *nest = nla_nest_start(skb, KIPSEC_A_SA);
-	const int pad = KIPSEC_SA_A_PAD;
-	bool aead = xf->enc && xf->enc->kind == KIPSEC_ALG_KIND_AEAD;
-
-	if (!nest ||
-	    nla_put_u16(skb, KIPSEC_SA_A_FAMILY, sa->id.family) ||
-	    nla_put(skb, KIPSEC_SA_A_SRC, alen, &sa->ep.saddr) ||
-	    nla_put(skb, KIPSEC_SA_A_DST, alen, &sa->id.daddr) ||
-	    nla_put_u32(skb, KIPSEC_SA_A_SPI, sa->id.spi) ||
-	    nla_put_u8(skb, KIPSEC_SA_A_PROTO, sa->id.proto) ||
-	    nla_put_u8(skb, KIPSEC_SA_A_STATE, READ_ONCE(sa->state)))
-		return -EMSGSIZE;
-	if (sa->mode && nla_put_u8(skb, KIPSEC_SA_A_MODE, sa->mode))
-		return -EMSGSIZE;
-	if (nla_put_u32(skb, KIPSEC_SA_A_REQID, sa->reqid))
-		return -EMSGSIZE;
-	if (sa->state == KIPSEC_SA_STATE_LARVAL)
-		goto out;
-	if (xf->enc && put_alg(skb, KIPSEC_SA_A_ENC, xf->enc, xf->enc_key, xf->enc_key_len,
-			       aead ? xf->icv_len : 0, keys))
-		return -EMSGSIZE;
-	if (xf->auth && put_alg(skb, KIPSEC_SA_A_AUTH, xf->auth, xf->auth_key, xf->auth_key_len,
-				xf->icv_len, keys))
-		return -EMSGSIZE;
-	if (nla_put_u32(skb, KIPSEC_SA_A_REPLAY_WINDOW, sa->replay_window) ||
-	    nla_put_u32(skb, KIPSEC_SA_A_FLAGS, sa->flags) ||
-	    put_life(skb, KIPSEC_SA_A_LIFE_SOFT, &sa->soft) ||
-	    put_life(skb, KIPSEC_SA_A_LIFE_HARD, &sa->hard))
-		return -EMSGSIZE;
-	if (sa->encap_sport || sa->encap_dport) {
-		struct nlattr *e = nla_nest_start(skb, KIPSEC_SA_A_ENCAP);
-
-		if (!e || nla_put_u16(skb, KIPSEC_ENCAP_A_SPORT, sa->encap_sport) ||
-		    nla_put_u16(skb, KIPSEC_ENCAP_A_DPORT, sa->encap_dport))
-			return -EMSGSIZE;
-		nla_nest_end(skb, e);
-	}
-	if (put_sa_stats(skb, sa) ||
-	    put_u64(skb, KIPSEC_SA_A_ADD_TIME, sa->add_time, pad) ||
-	    put_u64(skb, KIPSEC_SA_A_USE_TIME, READ_ONCE(sa->use_time), pad) ||
-	    put_u64(skb, KIPSEC_SA_A_SEQ_OUT, atomic64_read(&sa->seq_out), pad) ||
-	    put_u64(skb, KIPSEC_SA_A_SEQ_IN, READ_ONCE(sa->replay->top), pad))
-		return -EMSGSIZE;
-out:
-	nla_nest_end(skb, nest);
-	return 0;
-}
-
-static int put_selector(struct sk_buff *skb, const struct kipsec_selector *sel)
-{
-	size_t alen = kipsec_addr_len(sel->family);
-
-	if (nla_put_u16(skb, KIPSEC_POL_A_FAMILY, sel->family) ||
-	    nla_put(skb, KIPSEC_POL_A_SRC, alen, &sel->saddr) ||
-	    nla_put_u8(skb, KIPSEC_POL_A_SRC_PREFIXLEN, sel->splen) ||
-	    nla_put(skb, KIPSEC_POL_A_DST, alen, &sel->daddr) ||
-	    nla_put_u8(skb, KIPSEC_POL_A_DST_PREFIXLEN, sel->dplen) ||
-	    nla_put_u8(skb, KIPSEC_POL_A_PROTO, sel->proto) ||
-	    nla_put_u16(skb, KIPSEC_POL_A_SPORT, sel->sport) ||
-	    nla_put_u16(skb, KIPSEC_POL_A_DPORT, sel->dport))
-		return -EMSGSIZE;
-	return 0;
-}
-
-static int put_tmpl(struct sk_buff *skb, const struct kipsec_tmpl *t)
-{
-	struct nlattr *nest = nla_nest_start(skb, KIPSEC_POL_A_TMPL);
-	size_t alen = kipsec_addr_len(t->family);
-
-	if (!nest ||
-	    nla_put_u8(skb, KIPSEC_TMPL_A_PROTO, t->proto) ||
-	    nla_put_u8(skb, KIPSEC_TMPL_A_MODE, t->mode) ||
-	    nla_put_u32(skb, KIPSEC_TMPL_A_REQID, t->reqid))
-		return -EMSGSIZE;
-	/* A tunnel endpoint left open is all zeroes: not sent. */
-	if (t->family &&
-	    (nla_put_u16(skb, KIPSEC_TMPL_A_FAMILY, t->family) ||
-	     (!ipv6_addr_any(&t->saddr.a6) && nla_put(skb, KIPSEC_TMPL_A_SRC, alen, &t->saddr)) ||
-	     (!ipv6_addr_any(&t->daddr.a6) && nla_put(skb, KIPSEC_TMPL_A_DST, alen, &t->daddr))))
-		return -EMSGSIZE;
-	nla_nest_end(skb, nest);
-	return 0;
-}
-
-static int put_policy(struct sk_buff *skb, int type, const struct kipsec_policy *pol)
-{
-	struct nlattr *nest = nla_nest_start(skb, type), *st;
-
-	if (!nest ||
-	    nla_put_u32(skb, KIPSEC_POL_A_ID, pol->id) ||
-	    put_selector(skb, &pol->sel) ||
-	    nla_put_u8(skb, KIPSEC_POL_A_DIR, pol->dir) ||
-	    nla_put_u32(skb, KIPSEC_POL_A_PRIORITY, pol->priority) ||
-	    nla_put_u8(skb, KIPSEC_POL_A_ACTION, pol->action))
-		return -EMSGSIZE;
-	if (pol->action == KIPSEC_ACTION_PROTECT &&
-	    (nla_put_u8(skb, KIPSEC_POL_A_LEVEL, pol->level) || put_tmpl(skb, &pol->tmpl)))
-		return -EMSGSIZE;
-	st = nla_nest_start(skb, KIPSEC_POL_A_STATS);
-	if (!st ||
-	    put_u64(skb, KIPSEC_POL_STATS_A_PACKETS, atomic64_read(&pol->packets),
-		    KIPSEC_POL_STATS_A_PAD) ||
-	    put_u64(skb, KIPSEC_POL_STATS_A_BYTES, atomic64_read(&pol->bytes),
-		    KIPSEC_POL_STATS_A_PAD))
-		return -EMSGSIZE;
-	nla_nest_end(skb, st);
-	nla_nest_end(skb, nest);
-	return 0;
-}
-
-/* One message: the genl header, then fill(). */
-typedef int (*fill_fn)(struct sk_buff *skb, const void *obj, bool keys);
-
-static int fill_sa(struct sk_buff *skb, const void *obj, bool keys)
-{
-	return put_sa(skb, obj, keys);
-}
-
-static int fill_policy(struct sk_buff *skb, const void *obj, bool keys)
-{
-	return put_policy(skb, KIPSEC_A_POLICY, obj);
-}
-
-static int put_msg(struct sk_buff *skb, u32 portid, u32 seq, int flags, u8 cmd,
-		   fill_fn fill, const void *obj, bool keys)
-{
-	void *hdr = genlmsg_put(skb, portid, seq, &kipsec_family, flags, cmd);
-
-	if (!hdr)
-		return -EMSGSIZE;
-	if (fill(skb, obj, keys)) {
-		genlmsg_cancel(skb, hdr);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(skb, hdr);
-	return 0;
-}
-
-static int reply(struct genl_info *info, fill_fn fill, const void *obj, bool keys)
-{
-	struct sk_buff *skb = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	int err;
-
-	if (!skb)
-		return -ENOMEM;
-	err = put_msg(skb, info->snd_portid, info->snd_seq, 0, info->genlhdr->cmd, fill, obj,
-		      keys);
-	if (err) {
-		/* Keys may already be in it. */
-		memzero_explicit(skb->data, skb->len);
-		kfree_skb(skb);
-		return err;
-	}
-	return genlmsg_reply(skb, info);
-}
-
-static void multicast(struct kipsec_net *kn, struct sk_buff *skb, gfp_t gfp)
-{
-	genlmsg_multicast_netns(&kipsec_family, kn->net, skb, 0, KIPSEC_MCGRP_EVENTS_ID, gfp);
-}
-
-static bool listening(struct kipsec_net *kn)
-{
-	return genl_has_listeners(&kipsec_family, kn->net, KIPSEC_MCGRP_EVENTS_ID);
-}
-
-static void notify(struct kipsec_net *kn, u8 cmd, fill_fn fill, const void *obj)
-{
-	struct sk_buff *skb;
-
-	if (!listening(kn))
-		return;
-	skb = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!skb)
-		return;
-	if (put_msg(skb, 0, 0, 0, cmd, fill, obj, false)) {
-		kfree_skb(skb);
-		return;
-	}
-	multicast(kn, skb, GFP_KERNEL);
-}
-
-void kipsec_notify_sa(struct kipsec_net *kn, const struct kipsec_sa *sa, u8 cmd)
-{
-	notify(kn, cmd, fill_sa, sa);
-}
-
-void kipsec_notify_policy(struct kipsec_net *kn, const struct kipsec_policy *pol, u8 cmd)
-{
-	notify(kn, cmd, fill_policy, pol);
-}
-
-void kipsec_notify_expire(struct kipsec_net *kn, const struct kipsec_sa *sa, bool hard)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	if (!listening(kn))
-		return;
-	skb = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!skb)
-		return;
-	hdr = genlmsg_put(skb, 0, 0, &kipsec_family, 0, KIPSEC_CMD_EXPIRE);
-	if (!hdr || put_sa(skb, sa, false) ||
-	    (hard && nla_put_flag(skb, KIPSEC_A_EXPIRE_HARD))) {
-		kfree_skb(skb);
-		return;
-	}
-	genlmsg_end(skb, hdr);
-	multicast(kn, skb, GFP_KERNEL);
-}
-
-/* The packet that asked: a selector of single addresses (RFC 4301 §5.1). */
-static int put_sel_pkt(struct sk_buff *skb, const struct kipsec_flow *fl)
-{
-	struct kipsec_selector sel = {
-		.saddr = fl->saddr,
-		.daddr = fl->daddr,
-		.family = fl->family,
-		.splen = kipsec_addr_len(fl->family) * 8,
-		.dplen = kipsec_addr_len(fl->family) * 8,
-		.proto = fl->proto,
-		.sport = fl->opaque ? 0 : fl->sport,
-		.dport = fl->opaque ? 0 : fl->dport,
-	};
-	struct nlattr *nest = nla_nest_start(skb, KIPSEC_A_SEL_PKT);
-
-	if (!nest || put_selector(skb, &sel))
-		return -EMSGSIZE;
-	nla_nest_end(skb, nest);
-	return 0;
-}
-
-/* From the data path: atomic context. */
-void kipsec_notify_acquire(struct kipsec_net *kn, const struct kipsec_policy *pol,
-			   const struct kipsec_flow *fl)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	if (!listening(kn))
-		return;
-	skb = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
-	if (!skb)
-		return;
-	hdr = genlmsg_put(skb, 0, 0, &kipsec_family, 0, KIPSEC_CMD_ACQUIRE);
-	if (!hdr || put_policy(skb, KIPSEC_A_POLICY, pol) || put_sel_pkt(skb, fl)) {
-		kfree_skb(skb);
-		return;
-	}
-	genlmsg_end(skb, hdr);
-	multicast(kn, skb, GFP_ATOMIC);
-}
-
-void kipsec_notify_flush(struct kipsec_net *kn, u8 cmd, u8 proto)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	if (!listening(kn))
-		return;
-	skb = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!skb)
-		return;
-	hdr = genlmsg_put(skb, 0, 0, &kipsec_family, 0, cmd);
-	if (!hdr || (proto && nla_put_u8(skb, KIPSEC_A_PROTO, proto))) {
-		kfree_skb(skb);
-		return;
-	}
-	genlmsg_end(skb, hdr);
-	multicast(kn, skb, GFP_KERNEL);
-}
-
 /* ---- permissions ---- */
 
 /*
  * Permissions are checked here rather than by genetlink's
- * GENL_UNS_ADMIN_PERM so that a refusal, like any other, says why.
+ * GENL_UNS_ADMIN_PERM so that a refusal, like any other, says why.  The
+ * flag means what the spec's uns-admin-perm does (CAP_NET_ADMIN in the user
+ * namespace owning the network namespace): check-netlink-spec.py holds the
+ * ops table to the spec by this name.
  */
-#define OP_ADMIN	BIT(0)
+#define KIPSEC_OP_UNS_ADMIN	BIT(0)
 
 static int check_admin(const struct sk_buff *skb, struct net *net, struct netlink_ext_ack *extack)
 {
@@ -631,7 +294,7 @@ static int check_admin(const struct sk_buff *skb, struct net *net, struct netlin
 static int kipsec_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 			   struct genl_info *info)
 {
-	if (!(ops->internal_flags & OP_ADMIN))
+	if (!(ops->internal_flags & KIPSEC_OP_UNS_ADMIN))
 		return 0;
 	return check_admin(skb, genl_info_net(info), info->extack);
 }
@@ -660,7 +323,7 @@ static int parse_sa_cfg(struct nlattr **tb, const struct nlattr *nest, bool with
 			 parse_sa_dst(tb, nest, &cfg->id, extack);
 	if (err)
 		return err;
-	if (REQUIRE(extack, nest, tb, KIPSEC_SA_A_SRC))
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, KIPSEC_SA_A_SRC))
 		return -EINVAL;
 	err = get_addr(tb[KIPSEC_SA_A_SRC], cfg->id.family, &cfg->saddr, extack);
 	if (err)
@@ -670,6 +333,117 @@ static int parse_sa_cfg(struct nlattr **tb, const struct nlattr *nest, bool with
 	if (tb[KIPSEC_SA_A_REQID])
 		cfg->reqid = nla_get_u32(tb[KIPSEC_SA_A_REQID]);
 	return 0;
+}
+
+/* The replay window and the outbound counter of a new SA (RFC 4303 §3.3.3, §3.4.3). */
+static int parse_sa_seq(struct nlattr **tb, struct kipsec_sa_cfg *cfg,
+			struct netlink_ext_ack *extack)
+{
+	cfg->replay_window = tb[KIPSEC_SA_A_REPLAY_WINDOW] ?
+			     nla_get_u32(tb[KIPSEC_SA_A_REPLAY_WINDOW]) :
+			     KIPSEC_REPLAY_WINDOW_DEFAULT;
+	if (tb[KIPSEC_SA_A_FLAGS])
+		cfg->flags = nla_get_u32(tb[KIPSEC_SA_A_FLAGS]);
+	/*
+	 * The receiver of an ESN SA infers the high half of each sequence
+	 * number from its window (RFC 4303 Appendix A2): no window, no
+	 * inference.  XFRM refuses the same.
+	 */
+	if ((cfg->flags & KIPSEC_SA_F_ESN) && !cfg->replay_window) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_REPLAY_WINDOW],
+				    "extended sequence numbers need a replay window above 0");
+		return -EINVAL;
+	}
+	if (!tb[KIPSEC_SA_A_SEQ_OUT])
+		return 0;
+	cfg->seq_out = nla_get_u64(tb[KIPSEC_SA_A_SEQ_OUT]);
+	/* At the last number the SA is spent: it could send nothing. */
+	if (cfg->seq_out >= kipsec_seq_max(cfg->flags)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_SEQ_OUT],
+				    "sequence number must be below 2^32 - 1 (2^64 - 1 with ESN)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The soft and hard limits (RFC 4301 §4.4.2.1); a soft one is never past its hard one. */
+static int parse_sa_lifetimes(struct nlattr **tb, struct kipsec_sa_cfg *cfg,
+			      struct netlink_ext_ack *extack)
+{
+	int err;
+
+	err = parse_life(tb[KIPSEC_SA_A_LIFE_SOFT], &cfg->soft, extack);
+	if (!err)
+		err = parse_life(tb[KIPSEC_SA_A_LIFE_HARD], &cfg->hard, extack);
+	if (err)
+		return err;
+	if (soft_above_hard(&cfg->soft, &cfg->hard)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_LIFE_SOFT],
+				    "a soft lifetime limit is above its hard limit");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* UDP encapsulation: both ports (RFC 3948). */
+static int parse_encap(struct nlattr **tb, struct kipsec_sa_cfg *cfg,
+		       struct netlink_ext_ack *extack)
+{
+	struct nlattr *e[KIPSEC_ENCAP_A_MAX + 1], *nest = tb[KIPSEC_SA_A_ENCAP];
+	int err;
+
+	if (!nest)
+		return 0;
+	if (cfg->id.proto != IPPROTO_ESP) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "UDP encapsulation is for ESP only (RFC 3948)");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(e, KIPSEC_ENCAP_A_MAX, nest, encap_policy, extack);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(extack, nest, e, KIPSEC_ENCAP_A_SPORT) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, e, KIPSEC_ENCAP_A_DPORT))
+		return -EINVAL;
+	cfg->encap_sport = nla_get_u16(e[KIPSEC_ENCAP_A_SPORT]);
+	cfg->encap_dport = nla_get_u16(e[KIPSEC_ENCAP_A_DPORT]);
+	return 0;
+}
+
+/*
+ * The mark of what the SA decrypts, for firewall rules and policy routing
+ * (as XFRM's if_id or secpath): skb->mark = (skb->mark & ~mask) | mark.
+ */
+static int parse_sa_mark(struct nlattr **tb, struct kipsec_sa_cfg *cfg,
+			 struct netlink_ext_ack *extack)
+{
+	if (!tb[KIPSEC_SA_A_MARK]) {
+		if (!tb[KIPSEC_SA_A_MARK_MASK])
+			return 0;
+		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_MARK_MASK], "a mark mask needs a mark");
+		return -EINVAL;
+	}
+	cfg->mark = nla_get_u32(tb[KIPSEC_SA_A_MARK]);
+	cfg->mark_mask = tb[KIPSEC_SA_A_MARK_MASK] ? nla_get_u32(tb[KIPSEC_SA_A_MARK_MASK]) :
+						     U32_MAX;
+	if (cfg->mark & ~cfg->mark_mask) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_MARK], "the mark has bits outside its mask");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* An SA bound to an interface binds under RTNL: never to one being deleted (iface.c). */
+static int sa_insert(struct kipsec_net *kn, struct kipsec_sa *sa, u16 nlflags,
+		     struct netlink_ext_ack *extack)
+{
+	int err;
+
+	if (sa->ifindex)
+		rtnl_lock();
+	err = kipsec_sa_insert(kn, sa, nlflags & NLM_F_REPLACE, nlflags & NLM_F_CREATE, extack);
+	if (sa->ifindex)
+		rtnl_unlock();
+	return err;
 }
 
 static int sa_add_doit(struct sk_buff *skb, struct genl_info *info)
@@ -689,45 +463,24 @@ static int sa_add_doit(struct sk_buff *skb, struct genl_info *info)
 	err = parse_sa_cfg(tb, nest, true, &cfg, extack);
 	if (err)
 		return err;
-	if (REQUIRE(extack, nest, tb, KIPSEC_SA_A_MODE))
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, KIPSEC_SA_A_MODE))
 		return -EINVAL;
 	/* 0 is never sent, 1-255 are reserved by IANA (RFC 4303 §2.1). */
 	if (cfg.id.spi < 256) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_SPI], "SPI must be 256 or more (RFC 4303 §2.1)");
 		return -EINVAL;
 	}
-	cfg.replay_window = tb[KIPSEC_SA_A_REPLAY_WINDOW] ?
-			    nla_get_u32(tb[KIPSEC_SA_A_REPLAY_WINDOW]) : KIPSEC_REPLAY_WINDOW_DEFAULT;
-	if (tb[KIPSEC_SA_A_FLAGS])
-		cfg.flags = nla_get_u32(tb[KIPSEC_SA_A_FLAGS]);
-	err = parse_life(tb[KIPSEC_SA_A_LIFE_SOFT], &cfg.soft, extack);
+	err = parse_sa_seq(tb, &cfg, extack);
 	if (!err)
-		err = parse_life(tb[KIPSEC_SA_A_LIFE_HARD], &cfg.hard, extack);
+		err = parse_sa_lifetimes(tb, &cfg, extack);
+	if (!err)
+		err = parse_encap(tb, &cfg, extack);
+	if (!err)
+		err = parse_sa_mark(tb, &cfg, extack);
 	if (err)
 		return err;
-	if (soft_above_hard(&cfg.soft, &cfg.hard)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_LIFE_SOFT],
-				    "a soft lifetime limit is above its hard limit");
-		return -EINVAL;
-	}
-	if (tb[KIPSEC_SA_A_ENCAP]) {
-		struct nlattr *e[KIPSEC_ENCAP_A_MAX + 1];
-
-		if (cfg.id.proto != IPPROTO_ESP) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_ENCAP],
-					    "UDP encapsulation is for ESP only (RFC 3948)");
-			return -EINVAL;
-		}
-		err = nla_parse_nested(e, KIPSEC_ENCAP_A_MAX, tb[KIPSEC_SA_A_ENCAP], encap_policy,
-				       extack);
-		if (err)
-			return err;
-		if (REQUIRE(extack, tb[KIPSEC_SA_A_ENCAP], e, KIPSEC_ENCAP_A_SPORT) ||
-		    REQUIRE(extack, tb[KIPSEC_SA_A_ENCAP], e, KIPSEC_ENCAP_A_DPORT))
-			return -EINVAL;
-		cfg.encap_sport = nla_get_u16(e[KIPSEC_ENCAP_A_SPORT]);
-		cfg.encap_dport = nla_get_u16(e[KIPSEC_ENCAP_A_DPORT]);
-	}
+	if (tb[KIPSEC_SA_A_IFINDEX])
+		cfg.ifindex = nla_get_u32(tb[KIPSEC_SA_A_IFINDEX]);
 	if (tb[KIPSEC_SA_A_ENC]) {
 		err = parse_alg(tb[KIPSEC_SA_A_ENC], &enc, extack);
 		if (err)
@@ -742,12 +495,11 @@ static int sa_add_doit(struct sk_buff *skb, struct genl_info *info)
 	sa = kipsec_sa_alloc(kn, &cfg);
 	if (!sa)
 		return -ENOMEM;
-	err = kipsec_xform_init(&sa->xf, cfg.id.proto, cfg.flags & KIPSEC_SA_F_ESN,
+	err = kipsec_xform_init(&sa->xf, sa->ops, cfg.flags & KIPSEC_SA_F_ESN,
 				tb[KIPSEC_SA_A_ENC] ? &enc : NULL,
 				tb[KIPSEC_SA_A_AUTH] ? &auth : NULL, extack);
 	if (!err)
-		err = kipsec_sa_insert(kn, sa, nlflags & NLM_F_REPLACE, nlflags & NLM_F_CREATE,
-				       extack);
+		err = sa_insert(kn, sa, nlflags, extack);
 	if (err)
 		kipsec_sa_free(sa);
 	return err;
@@ -787,7 +539,7 @@ static int sa_get_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "no SA with this destination, SPI and protocol");
 		return -ENOENT;
 	}
-	err = reply(info, fill_sa, sa, info->attrs[KIPSEC_A_SHOW_KEYS]);
+	err = kipsec_nlmsg_reply(info, kipsec_nlmsg_fill_sa, sa, info->attrs[KIPSEC_A_SHOW_KEYS]);
 	kipsec_sa_put(sa);
 	return err;
 }
@@ -810,7 +562,7 @@ static int sa_dump_start(struct netlink_callback *cb)
  * marks the next message NLM_F_DUMP_INTR and the client starts over.
  */
 static int dump_xa(struct sk_buff *skb, struct netlink_callback *cb, struct xarray *xa,
-		   atomic_t *genid, u8 cmd, fill_fn fill, bool keys)
+		   atomic_t *genid, u8 cmd, kipsec_fill_fn fill, bool keys)
 {
 	unsigned long idx;
 	void *obj;
@@ -819,13 +571,13 @@ static int dump_xa(struct sk_buff *skb, struct netlink_callback *cb, struct xarr
 	rcu_read_lock();
 	xa_for_each_start(xa, idx, obj, cb->args[0]) {
 		void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-					&kipsec_family, NLM_F_MULTI, cmd);
+					&kipsec_genl_family, NLM_F_MULTI, cmd);
 
 		if (!hdr)
 			break;
 		genl_dump_check_consistent(cb, hdr);
 		if (fill(skb, obj, keys)) {
-			genlmsg_cancel(skb, hdr);
+			kipsec_nlmsg_cancel(skb, hdr);
 			break;
 		}
 		genlmsg_end(skb, hdr);
@@ -839,7 +591,8 @@ static int sa_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct kipsec_net *kn = kipsec_pernet(sock_net(skb->sk));
 
-	return dump_xa(skb, cb, &kn->sa_xa, &kn->sa_genid, KIPSEC_CMD_SA_GET, fill_sa,
+	return dump_xa(skb, cb, &kn->sa_xa, &kn->sa_genid, KIPSEC_CMD_SA_GET,
+		       kipsec_nlmsg_fill_sa,
 		       cb->args[1]);
 }
 
@@ -890,7 +643,7 @@ static int spi_alloc_doit(struct sk_buff *skb, struct genl_info *info)
 	err = kipsec_sa_reserve_spi(info_kn(info), &cfg, min, max, &sa, extack);
 	if (err)
 		return err;
-	err = reply(info, fill_sa, sa, false);
+	err = kipsec_nlmsg_reply(info, kipsec_nlmsg_fill_sa, sa, false);
 	kipsec_sa_put(sa);
 	return err;
 }
@@ -945,7 +698,7 @@ static int parse_selector(struct nlattr **tb, const struct nlattr *nest,
 	int err;
 
 	memset(sel, 0, sizeof(*sel));
-	if (REQUIRE(extack, nest, tb, KIPSEC_POL_A_FAMILY))
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, KIPSEC_POL_A_FAMILY))
 		return -EINVAL;
 	err = get_family(tb[KIPSEC_POL_A_FAMILY], &sel->family, extack);
 	if (!err)
@@ -980,8 +733,8 @@ static int parse_tmpl(const struct nlattr *nest, u8 dir, struct kipsec_tmpl *t,
 	err = nla_parse_nested(tb, KIPSEC_TMPL_A_MAX, nest, tmpl_policy, extack);
 	if (err)
 		return err;
-	if (REQUIRE(extack, nest, tb, KIPSEC_TMPL_A_PROTO) ||
-	    REQUIRE(extack, nest, tb, KIPSEC_TMPL_A_MODE))
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, KIPSEC_TMPL_A_PROTO) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, KIPSEC_TMPL_A_MODE))
 		return -EINVAL;
 	memset(t, 0, sizeof(*t));
 	err = get_ipsec_proto(tb[KIPSEC_TMPL_A_PROTO], &t->proto, extack);
@@ -1004,9 +757,9 @@ static int parse_tmpl(const struct nlattr *nest, u8 dir, struct kipsec_tmpl *t,
 	 * source of inbound.  Our own end may be left to routing (outbound)
 	 * or match any local address (inbound).
 	 */
-	if (REQUIRE(extack, nest, tb, KIPSEC_TMPL_A_FAMILY) ||
-	    (dir == KIPSEC_DIR_OUT ? REQUIRE(extack, nest, tb, KIPSEC_TMPL_A_DST) :
-				     REQUIRE(extack, nest, tb, KIPSEC_TMPL_A_SRC)))
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, KIPSEC_TMPL_A_FAMILY) ||
+	    (dir == KIPSEC_DIR_OUT ? NL_REQ_ATTR_CHECK(extack, nest, tb, KIPSEC_TMPL_A_DST) :
+				     NL_REQ_ATTR_CHECK(extack, nest, tb, KIPSEC_TMPL_A_SRC)))
 		return -EINVAL;
 	err = get_family(tb[KIPSEC_TMPL_A_FAMILY], &t->family, extack);
 	if (!err && tb[KIPSEC_TMPL_A_SRC])
@@ -1030,10 +783,10 @@ static int policy_add_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_POL_A_ID], "the kernel assigns policy ids");
 		return -EINVAL;
 	}
-	if (REQUIRE(extack, nest, tb, KIPSEC_POL_A_DIR) ||
-	    REQUIRE(extack, nest, tb, KIPSEC_POL_A_ACTION))
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, KIPSEC_POL_A_DIR) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, KIPSEC_POL_A_ACTION))
 		return -EINVAL;
-	pol = kzalloc(sizeof(*pol), GFP_KERNEL);
+	pol = kzalloc(sizeof(*pol), GFP_KERNEL_ACCOUNT);
 	if (!pol)
 		return -ENOMEM;
 	err = parse_selector(tb, nest, &pol->sel, extack);
@@ -1046,7 +799,7 @@ static int policy_add_doit(struct sk_buff *skb, struct genl_info *info)
 		pol->level = tb[KIPSEC_POL_A_LEVEL] ? nla_get_u8(tb[KIPSEC_POL_A_LEVEL]) :
 						      KIPSEC_LEVEL_REQUIRE;
 		err = -EINVAL;
-		if (REQUIRE(extack, nest, tb, KIPSEC_POL_A_TMPL))
+		if (NL_REQ_ATTR_CHECK(extack, nest, tb, KIPSEC_POL_A_TMPL))
 			goto fail;
 		err = parse_tmpl(tb[KIPSEC_POL_A_TMPL], pol->dir, &pol->tmpl, extack);
 		if (err)
@@ -1067,7 +820,7 @@ static int policy_add_doit(struct sk_buff *skb, struct genl_info *info)
 		struct kipsec_policy copy = *pol;
 
 		rcu_read_unlock();
-		return reply(info, fill_policy, &copy, false);
+		return kipsec_nlmsg_reply(info, kipsec_nlmsg_fill_policy, &copy, false);
 	}
 	rcu_read_unlock();
 	return 0;
@@ -1090,7 +843,7 @@ static int policy_del_doit(struct sk_buff *skb, struct genl_info *info)
 	if (tb[KIPSEC_POL_A_ID]) {
 		id = nla_get_u32(tb[KIPSEC_POL_A_ID]);
 	} else {
-		if (REQUIRE(info->extack, nest, tb, KIPSEC_POL_A_DIR))
+		if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, KIPSEC_POL_A_DIR))
 			return -EINVAL;
 		dir = nla_get_u8(tb[KIPSEC_POL_A_DIR]);
 		err = parse_selector(tb, nest, &sel, info->extack);
@@ -1112,7 +865,7 @@ static int policy_get_doit(struct sk_buff *skb, struct genl_info *info)
 	err = parse_nest(tb, KIPSEC_POL_A_MAX, nest, pol_policy, info, KIPSEC_A_POLICY);
 	if (err)
 		return err;
-	if (REQUIRE(info->extack, nest, tb, KIPSEC_POL_A_ID))
+	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, KIPSEC_POL_A_ID))
 		return -EINVAL;
 	rcu_read_lock();
 	pol = kipsec_policy_find_id(info_kn(info), nla_get_u32(tb[KIPSEC_POL_A_ID]));
@@ -1123,14 +876,15 @@ static int policy_get_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "no such policy");
 		return -ENOENT;
 	}
-	return reply(info, fill_policy, &copy, false);
+	return kipsec_nlmsg_reply(info, kipsec_nlmsg_fill_policy, &copy, false);
 }
 
 static int policy_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct kipsec_net *kn = kipsec_pernet(sock_net(skb->sk));
 
-	return dump_xa(skb, cb, &kn->pol_xa, &kn->pol_genid, KIPSEC_CMD_POLICY_GET, fill_policy,
+	return dump_xa(skb, cb, &kn->pol_xa, &kn->pol_genid, KIPSEC_CMD_POLICY_GET,
+		       kipsec_nlmsg_fill_policy,
 		       false);
 }
 
@@ -1160,20 +914,25 @@ static int stats_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	hdr = genlmsg_put(msg, info->snd_portid, info->snd_seq, &kipsec_family, 0,
+	hdr = genlmsg_put(msg, info->snd_portid, info->snd_seq, &kipsec_genl_family, 0,
 			  KIPSEC_CMD_STATS_GET);
 	if (!hdr)
 		goto nospace;
 	nest = nla_nest_start(msg, KIPSEC_A_STATS);
 	if (!nest ||
-	    put_u64(msg, KIPSEC_STATS_A_SA_COUNT, atomic_read(&kn->sa_count), KIPSEC_STATS_A_PAD) ||
-	    put_u64(msg, KIPSEC_STATS_A_POLICY_COUNT, atomic_read(&kn->pol_count),
+	    nla_put_u64_64bit(msg, KIPSEC_STATS_A_SA_COUNT, atomic_read(&kn->sa_count), KIPSEC_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, KIPSEC_STATS_A_POLICY_COUNT, atomic_read(&kn->pol_count),
 		    KIPSEC_STATS_A_PAD))
 		goto nospace;
-	/* enum kipsec_counter follows enum kipsec_stats_attr from IN_NO_SA on. */
+	/*
+	 * enum kipsec_counter follows enum kipsec_stats_attr from IN_NO_SA to
+	 * EXPIRES, and on after PAD.
+	 */
 	BUILD_BUG_ON(KIPSEC_STATS_A_EXPIRES - KIPSEC_STATS_A_IN_NO_SA != KIPSEC_CNT_EXPIRES);
+	BUILD_BUG_ON(KIPSEC_STATS_A_MAX - KIPSEC_STATS_A_IN_NO_SA - 1 != KIPSEC_CNT_MAX - 1);
 	for (c = 0; c < KIPSEC_CNT_MAX; c++)
-		if (put_u64(msg, KIPSEC_STATS_A_IN_NO_SA + c, sum.v[c], KIPSEC_STATS_A_PAD))
+		if (nla_put_u64_64bit(msg, KIPSEC_STATS_A_IN_NO_SA + c + (c > KIPSEC_CNT_EXPIRES), sum.v[c],
+			    KIPSEC_STATS_A_PAD))
 			goto nospace;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
@@ -1194,12 +953,12 @@ static const struct genl_ops kipsec_ops[] = {
 	{
 		.cmd = KIPSEC_CMD_SA_ADD,
 		.doit = sa_add_doit,
-		.internal_flags = OP_ADMIN,
+		.internal_flags = KIPSEC_OP_UNS_ADMIN,
 	},
 	{
 		.cmd = KIPSEC_CMD_SA_DEL,
 		.doit = sa_del_doit,
-		.internal_flags = OP_ADMIN,
+		.internal_flags = KIPSEC_OP_UNS_ADMIN,
 	},
 	{
 		/* Keys are secrets: reading SAs is an administrator's job too. */
@@ -1207,39 +966,39 @@ static const struct genl_ops kipsec_ops[] = {
 		.doit = sa_get_doit,
 		.start = sa_dump_start,
 		.dumpit = sa_dumpit,
-		.internal_flags = OP_ADMIN,
+		.internal_flags = KIPSEC_OP_UNS_ADMIN,
 	},
 	{
 		.cmd = KIPSEC_CMD_SA_FLUSH,
 		.doit = sa_flush_doit,
-		.internal_flags = OP_ADMIN,
+		.internal_flags = KIPSEC_OP_UNS_ADMIN,
 	},
 	{
 		.cmd = KIPSEC_CMD_SPI_ALLOC,
 		.doit = spi_alloc_doit,
-		.internal_flags = OP_ADMIN,
+		.internal_flags = KIPSEC_OP_UNS_ADMIN,
 	},
 	{
 		.cmd = KIPSEC_CMD_POLICY_ADD,
 		.doit = policy_add_doit,
-		.internal_flags = OP_ADMIN,
+		.internal_flags = KIPSEC_OP_UNS_ADMIN,
 	},
 	{
 		.cmd = KIPSEC_CMD_POLICY_DEL,
 		.doit = policy_del_doit,
-		.internal_flags = OP_ADMIN,
+		.internal_flags = KIPSEC_OP_UNS_ADMIN,
 	},
 	{
 		.cmd = KIPSEC_CMD_POLICY_GET,
 		.doit = policy_get_doit,
 		.start = policy_dump_start,
 		.dumpit = policy_dumpit,
-		.internal_flags = OP_ADMIN,
+		.internal_flags = KIPSEC_OP_UNS_ADMIN,
 	},
 	{
 		.cmd = KIPSEC_CMD_POLICY_FLUSH,
 		.doit = policy_flush_doit,
-		.internal_flags = OP_ADMIN,
+		.internal_flags = KIPSEC_OP_UNS_ADMIN,
 	},
 	{
 		/* Counters hold no secrets: anyone may read them. */
@@ -1248,7 +1007,7 @@ static const struct genl_ops kipsec_ops[] = {
 	},
 };
 
-static struct genl_family kipsec_family __ro_after_init = {
+struct genl_family kipsec_genl_family __ro_after_init = {
 	.name = KIPSEC_GENL_NAME,
 	.version = KIPSEC_GENL_VERSION,
 	.maxattr = KIPSEC_A_MAX,
@@ -1272,10 +1031,10 @@ static struct genl_family kipsec_family __ro_after_init = {
 
 int __init kipsec_genl_init(void)
 {
-	return genl_register_family(&kipsec_family);
+	return genl_register_family(&kipsec_genl_family);
 }
 
 void kipsec_genl_exit(void)
 {
-	genl_unregister_family(&kipsec_family);
+	genl_unregister_family(&kipsec_genl_family);
 }

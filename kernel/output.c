@@ -8,9 +8,15 @@
  * split if it is a GSO packet, encapsulated in tunnel or transport mode,
  * transformed, and sent again with ip_local_out(), so that it crosses
  * LOCAL_OUT and POST_ROUTING as the packet the wire will see.  That
- * second pass is recognised by a per-CPU marker set around the send, with
- * bottom halves off so nothing else can run on that CPU in between, and is
- * never processed twice.
+ * second pass is recognised by the socket it is sent with (see
+ * kipsec_output_done()), and is never processed twice.
+ *
+ * What an asynchronous completion uses is held meanwhile: the SA (a
+ * reference), the namespace (kn->inflight), the route (a reference of
+ * its own, never one borrowed under RCU), and through the route its
+ * device: a route whose device goes away is moved to the blackhole device
+ * (dst_dev_put()), so skb->dev is taken from the route again when the
+ * packet moves on.
  *
  * Path MTU (RFC 4301 §8): in tunnel mode a packet that would not fit once
  * encapsulated is answered with ICMP "fragmentation needed" / "packet too
@@ -34,9 +40,6 @@
 #include <net/route.h>
 
 #include "kipsec.h"
-
-/* Set while this CPU sends a packet kipsec has already transformed. */
-static DEFINE_PER_CPU(unsigned int, xmit_nest);
 
 static unsigned int ip_hdr_len(u8 family)
 {
@@ -161,7 +164,7 @@ static void build_outer4(struct kipsec_sa *sa, struct sk_buff *skb, struct dst_e
 	iph->tos = INET_ECN_encapsulate(inner_dsfield, inner_dsfield);
 	iph->frag_off = df;
 	iph->ttl = ip4_dst_hoplimit(dst);
-	iph->protocol = sa->id.proto;
+	iph->protocol = kipsec_encap_proto(sa);
 	iph->saddr = sa->ep.saddr.a4;
 	iph->daddr = sa->id.daddr.a4;
 	iph->tot_len = htons(skb->len);
@@ -175,7 +178,7 @@ static void build_outer6(struct kipsec_sa *sa, struct sk_buff *skb, struct dst_e
 	struct ipv6hdr *ip6h = ipv6_hdr(skb);
 
 	ip6_flow_hdr(ip6h, INET_ECN_encapsulate(inner_dsfield, inner_dsfield), 0);
-	ip6h->nexthdr = sa->id.proto;
+	ip6h->nexthdr = kipsec_encap_proto(sa);
 	ip6h->hop_limit = ip6_dst_hoplimit(dst);
 	ip6h->saddr = sa->ep.saddr.a6;
 	ip6h->daddr = sa->id.daddr.a6;
@@ -249,7 +252,7 @@ static int encap_transport(struct sk_buff *skb, unsigned int hlen)
 	cb->hoff = off;
 	cb->family = family;
 	cb->nexthdr = nh[prev];
-	nh[prev] = cb->sa->id.proto;
+	nh[prev] = kipsec_encap_proto(cb->sa);
 	/*
 	 * Transport mode shares its route with the traffic it protects, so
 	 * no path MTU can be taught for the inner flow alone: a packet that
@@ -267,7 +270,9 @@ static void xmit_one(struct kipsec_net *kn, struct kipsec_sa *sa, struct sk_buff
 {
 	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
 	bool tunnel = sa->mode == KIPSEC_MODE_TUNNEL;
-	unsigned int hlen = kipsec_proto_hlen(sa, tunnel ? sa->id.family : skb_family(skb));
+	/* ESP in UDP: the UDP header goes in front of ESP's (encap.c). */
+	unsigned int ulen = kipsec_encap_hlen(sa);
+	unsigned int hlen = sa->ops->hlen(sa, tunnel ? sa->id.family : skb_family(skb)) + ulen;
 	int err;
 
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
@@ -277,18 +282,21 @@ static void xmit_one(struct kipsec_net *kn, struct kipsec_sa *sa, struct sk_buff
 		goto fail;
 	memset(cb, 0, sizeof(*cb));
 	cb->sa = sa;
-	cb->seq = atomic64_inc_return(&sa->seq_out);
 	/* The counter never cycles: the SA ends first (RFC 4303 §3.3.3). */
-	if (!(sa->flags & KIPSEC_SA_F_ESN) && cb->seq > U32_MAX) {
-		kipsec_sa_kick_lifetime(sa);
+	if (!kipsec_sa_next_seq(sa, &cb->seq))
 		goto fail;
-	}
 	err = tunnel ? encap_tunnel(sa, skb, dst, hlen) : encap_transport(skb, hlen);
 	if (err)
 		goto fail;
+	cb->hoff += ulen;
 	dst = NULL;	/* now the skb's */
-	percpu_ref_get(&kn->inflight);
-	err = sa->id.proto == IPPROTO_AH ? kipsec_ah_output(skb) : kipsec_esp_output(skb);
+	/* Transport mode keeps the packet's route: maybe borrowed (noref). */
+	if (!kipsec_inflight_get(kn, &cb->slot))
+		err = -ENOBUFS;
+	else if (!skb_dst_force(skb))
+		err = -ENETUNREACH;
+	else
+		err = sa->ops->output(skb);
 	if (err != -EINPROGRESS)
 		kipsec_output_done(skb, err);
 	return;
@@ -298,36 +306,59 @@ fail:
 	kipsec_sa_put(sa);
 }
 
-void kipsec_output_done(struct sk_buff *skb, int err)
+/*
+ * Sends a transformed packet.  Its second pass through the hooks is told
+ * apart by the socket handed to ip_local_out() (nf_hook_state.sk), a
+ * kernel socket of the namespace only kipsec has: not by a per-CPU flag
+ * around the send (on PREEMPT_RT bottom halves do not keep a preempting
+ * sender off this CPU, whose clear text would then skip the SPD), not by
+ * a bit in skb->cb (the IP layer owns it).  skb->sk stays the packet's
+ * owner, as with UDP tunnels, for socket memory accounting; like theirs,
+ * the outer packet no longer runs the owner's cgroup egress programs.
+ */
+static void xmit_done(struct kipsec_net *kn, struct sk_buff *skb, u8 family)
 {
-	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
-	struct kipsec_sa *sa = cb->sa;
-	struct kipsec_net *kn = sa->kn;
-	struct net *net = kn->net;
-	u8 family = cb->family;
+	struct sock *sk = family == AF_INET ? kn->xmit_sk4 : kn->xmit_sk6;
 
-	if (err) {
+	if (!sk) {
 		drop(kn, skb);
-		goto out;
+		return;
 	}
 	nf_reset_ct(skb);
 	skb->ip_summed = CHECKSUM_NONE;
 	skb->encapsulation = 0;
 	skb_clear_hash(skb);
+	/* The device of the hook may be gone by now; the route's is not. */
+	skb->dev = skb_dst(skb)->dev;
 	local_bh_disable();
-	__this_cpu_inc(xmit_nest);
 	if (family == AF_INET) {
 		memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
-		ip_local_out(net, skb->sk, skb);
+		ip_local_out(kn->net, sk, skb);
 	} else {
 		memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
-		ip6_local_out(net, skb->sk, skb);
+		ip6_local_out(kn->net, sk, skb);
 	}
-	__this_cpu_dec(xmit_nest);
 	local_bh_enable();
-out:
+}
+
+void kipsec_output_done(struct sk_buff *skb, int err)
+{
+	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
+	struct kipsec_sa *sa = cb->sa;
+	struct kipsec_net *kn = sa->kn;
+	u16 slot = cb->slot;
+
+	if (err == -ENOBUFS) {
+		kipsec_count(kn, KIPSEC_CNT_OUT_CRYPTO_BUSY);
+		kfree_skb(skb);
+	} else if (err) {
+		drop(kn, skb);
+	} else {
+		kipsec_encap_output(skb);
+		xmit_done(kn, skb, cb->family);
+	}
 	kipsec_sa_put(sa);
-	percpu_ref_put(&kn->inflight);
+	kipsec_inflight_put(kn, slot);
 }
 
 /*
@@ -350,9 +381,8 @@ void kipsec_xmit(struct kipsec_net *kn, struct kipsec_sa *sa, struct sk_buff *sk
 			return;
 		}
 		/* The largest inner packet that fits the path once protected. */
-		fits = dst_mtu(dst) - ip_hdr_len(sa->id.family);
-		fits = sa->id.proto == IPPROTO_AH ? fits - kipsec_ah_hlen(sa, sa->id.family) :
-						    kipsec_esp_max_payload(sa, fits);
+		fits = sa->ops->max_payload(sa, dst_mtu(dst) - ip_hdr_len(sa->id.family) -
+					    kipsec_encap_hlen(sa), sa->id.family);
 		if ((skb_is_gso(skb) ? !skb_gso_validate_network_len(skb, fits) : skb->len > fits) &&
 		    pmtu_exceeded(skb, skb_family(skb), fits)) {
 			kfree_skb(skb);
@@ -427,8 +457,15 @@ static int template_endpoints(struct kipsec_net *kn, const struct kipsec_tmpl *t
 	return 0;
 }
 
+/* Sent by kipsec_output_done(): already transformed. */
+static bool transformed(const struct kipsec_net *kn, const struct nf_hook_state *state)
+{
+	return state->sk && (state->sk == kn->xmit_sk4 || state->sk == kn->xmit_sk6);
+}
+
 /* POST_ROUTING: every packet on its way out. */
-unsigned int kipsec_output_hook(struct kipsec_net *kn, struct sk_buff *skb, u8 family)
+unsigned int kipsec_output_hook(struct kipsec_net *kn, struct sk_buff *skb, u8 family,
+				const struct nf_hook_state *state)
 {
 	struct kipsec_policy *pol;
 	struct kipsec_flow fl;
@@ -436,7 +473,7 @@ unsigned int kipsec_output_hook(struct kipsec_net *kn, struct sk_buff *skb, u8 f
 	struct kipsec_sa *sa;
 	unsigned int verdict;
 
-	if (this_cpu_read(xmit_nest) || list_empty_careful(&kn->policies[KIPSEC_DIR_OUT]))
+	if (transformed(kn, state) || list_empty_careful(&kn->policies[KIPSEC_DIR_OUT]))
 		return NF_ACCEPT;
 	if (kipsec_flow_from_skb(skb, family, &fl))
 		return NF_ACCEPT;
@@ -464,12 +501,20 @@ unsigned int kipsec_output_hook(struct kipsec_net *kn, struct sk_buff *skb, u8 f
 		return NF_DROP;
 	}
 	sa = kipsec_sa_lookup_ep(kn, &ep, pol->tmpl.reqid);
+	/* "use": protect when an SA exists, else send clear (RFC 4301 §4.4.1). */
+	if (!sa && pol->level == KIPSEC_LEVEL_USE) {
+		rcu_read_unlock();
+		return NF_ACCEPT;
+	}
+	/* Taken from here on, held or sent: conntrack would confirm too late. */
+	if (kipsec_ct_confirm(skb, family) != NF_ACCEPT) {
+		rcu_read_unlock();
+		if (sa)
+			kipsec_sa_put(sa);
+		kipsec_count(kn, KIPSEC_CNT_OUT_ERRORS);
+		return NF_DROP;
+	}
 	if (!sa) {
-		/* "use": protect when an SA exists, else send clear (RFC 4301 §4.4.1). */
-		if (pol->level == KIPSEC_LEVEL_USE) {
-			rcu_read_unlock();
-			return NF_ACCEPT;
-		}
 		kipsec_count(kn, KIPSEC_CNT_OUT_NO_SA);
 		verdict = kipsec_acquire(kn, pol, &fl, &ep, skb);
 		rcu_read_unlock();

@@ -64,10 +64,18 @@ u64 kipsec_replay_infer_esn(const struct kipsec_replay *rp, u32 seql)
 	return ((u64)th << 32) | seql;
 }
 
+/* The bit of @seq in the ring: its block, and the mask inside it. */
+static u64 *slot(const struct kipsec_replay *rp, u64 seq, u64 *mask)
+{
+	u32 bit = seq & (rp->nblocks * BLOCK_BITS - 1);
+
+	*mask = BIT_ULL(bit % BLOCK_BITS);
+	return (u64 *)&rp->bitmap[bit / BLOCK_BITS];
+}
+
 int kipsec_replay_check(const struct kipsec_replay *rp, u64 seq)
 {
-	u64 top = READ_ONCE(rp->top);
-	u32 bit;
+	u64 top = READ_ONCE(rp->top), mask, *block;
 
 	/* The first packet sent carries 1: 0 is never valid (RFC 4303 §3.3.3). */
 	if (!seq)
@@ -76,8 +84,8 @@ int kipsec_replay_check(const struct kipsec_replay *rp, u64 seq)
 		return 0;
 	if (top - seq >= rp->window)
 		return -ERANGE;
-	bit = seq & (rp->nblocks * BLOCK_BITS - 1);
-	if (READ_ONCE(rp->bitmap[bit / BLOCK_BITS]) & BIT_ULL(bit % BLOCK_BITS))
+	block = slot(rp, seq, &mask);
+	if (READ_ONCE(*block) & mask)
 		return -EEXIST;
 	return 0;
 }
@@ -85,7 +93,7 @@ int kipsec_replay_check(const struct kipsec_replay *rp, u64 seq)
 int kipsec_replay_advance(struct kipsec_replay *rp, u64 seq)
 {
 	int err = kipsec_replay_check(rp, seq);
-	u32 bit;
+	u64 mask, *block;
 
 	if (err)
 		return err;
@@ -103,9 +111,32 @@ int kipsec_replay_advance(struct kipsec_replay *rp, u64 seq)
 		WRITE_ONCE(rp->top, seq);
 	}
 	if (rp->window) {
-		bit = seq & (rp->nblocks * BLOCK_BITS - 1);
-		WRITE_ONCE(rp->bitmap[bit / BLOCK_BITS],
-			   rp->bitmap[bit / BLOCK_BITS] | BIT_ULL(bit % BLOCK_BITS));
+		block = slot(rp, seq, &mask);
+		WRITE_ONCE(*block, *block | mask);
 	}
 	return 0;
+}
+
+void kipsec_replay_copy(struct kipsec_replay *to, const struct kipsec_replay *from)
+{
+	u64 top = READ_ONCE(from->top), seq, mask, *block;
+	u32 i;
+
+	memset(to->bitmap, 0, to->nblocks * sizeof(to->bitmap[0]));
+	WRITE_ONCE(to->top, top);
+	/*
+	 * What the old window saw stays seen; what lay left of it (or every
+	 * number, with replay protection off) was never recorded, so it
+	 * counts as seen too: refusing it is what the old window would do.
+	 */
+	for (i = 0; i < to->window && i < top; i++) {
+		seq = top - i;
+		if (i < from->window) {
+			block = slot(from, seq, &mask);
+			if (!(READ_ONCE(*block) & mask))
+				continue;
+		}
+		block = slot(to, seq, &mask);
+		*block |= mask;
+	}
 }

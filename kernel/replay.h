@@ -35,6 +35,9 @@ int kipsec_replay_check(const struct kipsec_replay *rp, u64 seq);
 /* Re-check and record @seq after its ICV verified; same errors. */
 int kipsec_replay_advance(struct kipsec_replay *rp, u64 seq);
 
+/* @to, not yet in use, continues @from (an SA being replaced); any windows. */
+void kipsec_replay_copy(struct kipsec_replay *to, const struct kipsec_replay *from);
+
 #ifdef KIPSEC_DEBUG
 int kipsec_replay_selftest(void);
 #else

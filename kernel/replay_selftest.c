@@ -11,7 +11,8 @@
 
 #include "replay.h"
 
-enum op { CHECK, ADVANCE, RUN, INFER, SET_TOP };
+/* COPY: the window continues in a new one of seq packets (an SA replaced). */
+enum op { CHECK, ADVANCE, RUN, INFER, SET_TOP, COPY };
 
 struct step {
 	enum op op;
@@ -97,12 +98,34 @@ static const struct step esn64[] = {
 	{ INFER, 0x90000000, 0x190000000ULL },
 };
 
+/* What the old window saw, or lay left of it, stays refused in the new one. */
+static const struct step copy64[] = {
+	{ ADVANCE, 1, 0, 0 },
+	{ ADVANCE, 100, 0, 0 },
+	{ ADVANCE, 60, 0, 0 },
+	{ COPY, 128, 0, 0 },
+	{ CHECK, 100, 0, -EEXIST },
+	{ CHECK, 60, 0, -EEXIST },
+	{ CHECK, 61, 0, 0 },
+	{ CHECK, 10, 0, -EEXIST },	/* left of the old window */
+	{ CHECK, 1, 0, -EEXIST },
+	{ ADVANCE, 61, 0, 0 },
+	{ COPY, 32, 0, 0 },
+	{ CHECK, 61, 0, -ERANGE },
+	{ CHECK, 70, 0, 0 },
+	{ CHECK, 100, 0, -EEXIST },
+	{ ADVANCE, 101, 0, 0 },
+	{ COPY, 0, 0, 0 },
+	{ CHECK, 50, 0, 0 },		/* window off: anything goes */
+};
+
 static const struct replay_case cases[] = {
 	CASE("basic, window 64", 64, basic64),
 	CASE("ring wrap, window 64", 64, ring64),
 	CASE("window off", 0, off),
 	CASE("window 4096", 4096, wide4096),
 	CASE("esn inference, window 64", 64, esn64),
+	CASE("copied into other windows", 64, copy64),
 };
 
 static int run_step(struct kipsec_replay *rp, const struct step *s)
@@ -127,8 +150,23 @@ static int run_step(struct kipsec_replay *rp, const struct step *s)
 	case SET_TOP:
 		rp->top = s->seq;
 		return 0;
+	case COPY:
+		break;
 	}
 	return -1;
+}
+
+/* COPY: *rpp is replaced by a copy of it in a window of s->seq packets. */
+static int copy_step(struct kipsec_replay **rpp, const struct step *s)
+{
+	struct kipsec_replay *to = kipsec_replay_alloc(s->seq, GFP_KERNEL);
+
+	if (!to)
+		return -1;
+	kipsec_replay_copy(to, *rpp);
+	kipsec_replay_free(*rpp);
+	*rpp = to;
+	return 0;
 }
 
 int kipsec_replay_selftest(void)
@@ -142,7 +180,9 @@ int kipsec_replay_selftest(void)
 		if (!rp)
 			return -ENOMEM;
 		for (i = 0; i < c->nsteps; i++) {
-			if (run_step(rp, &c->steps[i])) {
+			const struct step *s = &c->steps[i];
+
+			if (s->op == COPY ? copy_step(&rp, s) : run_step(rp, s)) {
 				pr_err("kipsec: replay self-test '%s' failed at step %u\n",
 				       c->name, i);
 				kipsec_replay_free(rp);

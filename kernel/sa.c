@@ -17,6 +17,7 @@
  * the SA after an RCU grace period, in process context (crypto transforms).
  */
 #include <linux/jiffies.h>
+#include <linux/moduleparam.h>
 #include <linux/netlink.h>
 #include <linux/random.h>
 #include <linux/rhashtable.h>
@@ -30,6 +31,18 @@
 #define LARVAL_LIFETIME		(30 * HZ)
 /* SPI_ALLOC tries at most this many candidates before giving up. */
 #define SPI_ALLOC_TRIES		65536
+
+/*
+ * Per-namespace bounds: any user namespace can own a network namespace
+ * and reach the family, so its databases must not grow without end (the
+ * memory is also charged to its memory cgroup).  Generous, but finite.
+ */
+static unsigned int max_sas __read_mostly = 1 << 20;
+module_param(max_sas, uint, 0644);
+MODULE_PARM_DESC(max_sas, "most SAs per network namespace, larval ones included");
+static unsigned int max_larval_spis __read_mostly = 1 << 16;
+module_param(max_larval_spis, uint, 0644);
+MODULE_PARM_DESC(max_larval_spis, "most SPIs reserved without an SA per network namespace");
 
 static const struct rhashtable_params sa_id_params = {
 	.key_len = sizeof(struct kipsec_sa_id),
@@ -53,7 +66,8 @@ static struct kmem_cache *sa_cache __read_mostly;
 
 int __init kipsec_sa_cache_init(void)
 {
-	sa_cache = KMEM_CACHE(kipsec_sa, 0);
+	/* Charged to the memory cgroup of whoever adds the SA. */
+	sa_cache = KMEM_CACHE(kipsec_sa, SLAB_ACCOUNT);
 	return sa_cache ? 0 : -ENOMEM;
 }
 
@@ -92,21 +106,23 @@ void kipsec_sad_exit(struct kipsec_net *kn)
 
 struct kipsec_sa *kipsec_sa_alloc(struct kipsec_net *kn, const struct kipsec_sa_cfg *cfg)
 {
-	struct kipsec_sa *sa = kmem_cache_zalloc(sa_cache, GFP_KERNEL);
+	struct kipsec_sa *sa = kmem_cache_zalloc(sa_cache, GFP_KERNEL_ACCOUNT);
 
 	if (!sa)
 		return NULL;
-	sa->replay = kipsec_replay_alloc(cfg->replay_window, GFP_KERNEL);
+	sa->replay = kipsec_replay_alloc(cfg->replay_window, GFP_KERNEL_ACCOUNT);
 	if (!sa->replay) {
 		kmem_cache_free(sa_cache, sa);
 		return NULL;
 	}
-	if (dst_cache_init(&sa->dst_cache, GFP_KERNEL)) {
+	if (dst_cache_init(&sa->dst_cache, GFP_KERNEL_ACCOUNT)) {
 		kipsec_replay_free(sa->replay);
 		kmem_cache_free(sa_cache, sa);
 		return NULL;
 	}
 	sa->kn = kn;
+	/* Requests name ESP or AH only (netlink.c): never NULL. */
+	sa->ops = kipsec_proto_ops_find(cfg->id.proto);
 	sa->id = cfg->id;
 	sa->id.pad = 0;
 	sa->ep.saddr = cfg->saddr;
@@ -118,8 +134,12 @@ struct kipsec_sa *kipsec_sa_alloc(struct kipsec_net *kn, const struct kipsec_sa_
 	sa->reqid = cfg->reqid;
 	sa->flags = cfg->flags;
 	sa->replay_window = cfg->replay_window;
+	atomic64_set(&sa->seq_out, cfg->seq_out);
 	sa->encap_sport = cfg->encap_sport;
 	sa->encap_dport = cfg->encap_dport;
+	sa->mark = cfg->mark;
+	sa->mark_mask = cfg->mark_mask;
+	sa->ifindex = cfg->ifindex;
 	sa->soft = cfg->soft;
 	sa->hard = cfg->hard;
 	sa->state = KIPSEC_SA_STATE_MATURE;
@@ -203,28 +223,46 @@ struct kipsec_sa *kipsec_sa_lookup_ep(struct kipsec_net *kn, const struct kipsec
 	return best;
 }
 
-/* kn->lock held: the SA joins the head of its endpoints' group. */
-static int ep_link(struct kipsec_net *kn, struct kipsec_sa *sa)
+/*
+ * kn->lock held: the group of these endpoints, made if need be.  A new
+ * group is empty, so lookups that find it find no SA: nothing is
+ * published yet (see sa_link()).
+ */
+static struct kipsec_sa_group *ep_group(struct kipsec_net *kn, const struct kipsec_sa_ep *ep)
 {
 	struct kipsec_sa_group *g;
 	int err;
 
-	g = rhashtable_lookup_fast(&kn->sa_by_ep, &sa->ep, sa_ep_params);
-	if (!g) {
-		g = kzalloc(sizeof(*g), GFP_KERNEL);
-		if (!g)
-			return -ENOMEM;
-		g->ep = sa->ep;
-		INIT_LIST_HEAD(&g->sas);
-		err = rhashtable_insert_fast(&kn->sa_by_ep, &g->node, sa_ep_params);
-		if (err) {
-			kfree(g);
-			return err;
-		}
+	g = rhashtable_lookup_fast(&kn->sa_by_ep, ep, sa_ep_params);
+	if (g)
+		return g;
+	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
+	if (!g)
+		return ERR_PTR(-ENOMEM);
+	g->ep = *ep;
+	INIT_LIST_HEAD(&g->sas);
+	err = rhashtable_insert_fast(&kn->sa_by_ep, &g->node, sa_ep_params);
+	if (err) {
+		kfree(g);
+		return ERR_PTR(err);
 	}
+	return g;
+}
+
+/* kn->lock held: an empty group goes (its last SA left, or none came). */
+static void ep_group_put(struct kipsec_net *kn, struct kipsec_sa_group *g)
+{
+	if (list_empty(&g->sas)) {
+		rhashtable_remove_fast(&kn->sa_by_ep, &g->node, sa_ep_params);
+		kfree_rcu(g, rcu);
+	}
+}
+
+/* kn->lock held: the SA joins the head of its group; cannot fail. */
+static void ep_link(struct kipsec_sa *sa, struct kipsec_sa_group *g)
+{
 	list_add_rcu(&sa->ep_list, &g->sas);
 	sa->group = g;
-	return 0;
 }
 
 /* kn->lock held; the group goes with its last SA. */
@@ -236,10 +274,7 @@ static void ep_unlink(struct kipsec_net *kn, struct kipsec_sa *sa)
 		return;
 	list_del_rcu(&sa->ep_list);
 	sa->group = NULL;
-	if (list_empty(&g->sas)) {
-		rhashtable_remove_fast(&kn->sa_by_ep, &g->node, sa_ep_params);
-		kfree_rcu(g, rcu);
-	}
+	ep_group_put(kn, g);
 }
 
 void kipsec_sa_kick_lifetime(struct kipsec_sa *sa)
@@ -290,6 +325,31 @@ bool kipsec_sa_account(struct kipsec_sa *sa, unsigned int bytes)
 	return true;
 }
 
+bool kipsec_sa_next_seq(struct kipsec_sa *sa, u64 *seq)
+{
+	u64 max = kipsec_seq_max(sa->flags);
+	/* Stops at max: a spent SA stays spent, it never wraps to 0. */
+	u64 last = atomic64_fetch_add_unless(&sa->seq_out, 1, (s64)max);
+
+	if (unlikely(last >= max - 1)) {
+		/*
+		 * RFC 4303 §3.3.3, RFC 4302 §3.3.2: the counter must not cycle,
+		 * the SA must be replaced.  Hard expiry does that (an EXPIRE
+		 * tells the key manager) rather than leaving a blackhole.
+		 */
+		kipsec_sa_kick_lifetime(sa);
+		if (last == max)
+			return false;
+	}
+	*seq = last + 1;
+	return true;
+}
+
+static bool seq_spent(const struct kipsec_sa *sa)
+{
+	return (u64)atomic64_read(&sa->seq_out) >= kipsec_seq_max(sa->flags);
+}
+
 /* Removes sa from every index; kn->lock held.  The table's reference stays
  * with the caller, who drops it after unlocking (sa_release()).
  */
@@ -301,8 +361,13 @@ static void sa_unlink(struct kipsec_net *kn, struct kipsec_sa *sa)
 	spin_unlock_bh(&sa->lock);
 	rhashtable_remove_fast(&kn->sa_by_id, &sa->by_id, sa_id_params);
 	ep_unlink(kn, sa);
+	kipsec_encap_port_put(kn, sa);
 	xa_erase(&kn->sa_xa, sa->xa_index);
 	atomic_dec(&kn->sa_count);
+	if (sa->state == KIPSEC_SA_STATE_LARVAL)
+		kn->larval_count--;
+	if (sa->ifindex)
+		kipsec_iface_unbind(kn, sa);
 	atomic_inc(&kn->sa_genid);
 }
 
@@ -389,7 +454,7 @@ static void sa_life_work(struct work_struct *work)
 	if (sa->state == KIPSEC_SA_STATE_LARVAL) {
 		/* An SPI reservation nobody completed: gone without an event. */
 		remove = time_after_eq(now, sa->add_jiffies + LARVAL_LIFETIME);
-	} else if (reached(sa, &sa->hard, now)) {
+	} else if (reached(sa, &sa->hard, now) || seq_spent(sa)) {
 		/* Hard expiry: tell, then the SA is gone (RFC 4301 §4.4.2.1). */
 		kipsec_notify_expire(kn, sa, true);
 		kipsec_count(kn, KIPSEC_CNT_EXPIRES);
@@ -414,10 +479,20 @@ out:
 
 /* ---- changes ---- */
 
+/*
+ * Publishing an SA: RCU readers (the data path, dumps) may find it and take
+ * a reference the moment it is in any index, and the caller frees an SA
+ * whose insertion failed at once (kipsec_sa_free(), no grace period).  So
+ * every step that can fail comes first, invisibly: the dump slot is
+ * reserved empty, the endpoint group made empty.  Then one step that can
+ * fail publishes (the SPI index); all that follows cannot fail.
+ */
+
+/* kn->lock held: reserves the SA's dump slot; readers see nothing there yet. */
 static int sa_index(struct kipsec_net *kn, struct kipsec_sa *sa)
 {
-	int err = xa_alloc_cyclic(&kn->sa_xa, &sa->xa_index, sa, xa_limit_32b,
-				  &kn->sa_xa_next, GFP_KERNEL);
+	int err = xa_alloc_cyclic(&kn->sa_xa, &sa->xa_index, NULL, xa_limit_32b,
+				  &kn->sa_xa_next, GFP_KERNEL_ACCOUNT);
 
 	return err < 0 ? err : 0;
 }
@@ -425,51 +500,144 @@ static int sa_index(struct kipsec_net *kn, struct kipsec_sa *sa)
 /* kn->lock held: put a new SA into every index it belongs to. */
 static int sa_link(struct kipsec_net *kn, struct kipsec_sa *sa)
 {
+	struct kipsec_sa_group *g = NULL;
 	int err;
 
 	err = sa_index(kn, sa);
 	if (err)
 		return err;
+	if (sa->state != KIPSEC_SA_STATE_LARVAL) {
+		g = ep_group(kn, &sa->ep);
+		if (IS_ERR(g)) {
+			err = PTR_ERR(g);
+			goto err_xa;
+		}
+	}
 	err = rhashtable_insert_fast(&kn->sa_by_id, &sa->by_id, sa_id_params);
 	if (err)
-		goto err_xa;
-	if (sa->state != KIPSEC_SA_STATE_LARVAL) {
-		err = ep_link(kn, sa);
-		if (err)
-			goto err_id;
-	}
+		goto err_group;
+	/* Published: nothing below may fail. */
+	if (g)
+		ep_link(sa, g);
+	/* Fills the reserved slot: no allocation, no failure. */
+	xa_store(&kn->sa_xa, sa->xa_index, sa, GFP_KERNEL);
 	atomic_inc(&kn->sa_count);
+	if (sa->state == KIPSEC_SA_STATE_LARVAL)
+		kn->larval_count++;
 	atomic_inc(&kn->sa_genid);
 	return 0;
-err_id:
-	rhashtable_remove_fast(&kn->sa_by_id, &sa->by_id, sa_id_params);
+err_group:
+	if (g)
+		ep_group_put(kn, g);
 err_xa:
 	xa_erase(&kn->sa_xa, sa->xa_index);
 	return err;
 }
 
-/* kn->lock held: sa takes old's place (same name), old is unlinked. */
-static int sa_replace(struct kipsec_net *kn, struct kipsec_sa *old, struct kipsec_sa *sa)
+/* kn->lock held: is there room for one more SA (larval: reservation)? */
+static int sa_room(struct kipsec_net *kn, bool larval, struct netlink_ext_ack *extack)
 {
+	if (atomic_read(&kn->sa_count) >= READ_ONCE(max_sas)) {
+		NL_SET_ERR_MSG(extack, "too many SAs in this network namespace (kipsec.max_sas)");
+		return -ENOSPC;
+	}
+	if (larval && kn->larval_count >= READ_ONCE(max_larval_spis)) {
+		NL_SET_ERR_MSG(extack,
+			       "too many SPIs reserved without an SA in this network namespace (kipsec.max_larval_spis)");
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static void stats_copy(struct kipsec_sa_stats *to, const struct kipsec_sa_stats *from)
+{
+	atomic64_set(&to->packets, atomic64_read(&from->packets));
+	atomic64_set(&to->bytes, atomic64_read(&from->bytes));
+	atomic64_set(&to->replay_drops, atomic64_read(&from->replay_drops));
+	atomic64_set(&to->auth_fails, atomic64_read(&from->auth_fails));
+	atomic64_set(&to->decrypt_errs, atomic64_read(&from->decrypt_errs));
+	atomic64_set(&to->policy_drops, atomic64_read(&from->policy_drops));
+}
+
+/*
+ * kn->lock held, before sa is visible: a replacement continues the live SA
+ * it replaces, as XFRM's UPDSA keeps the replay state.  The outbound counter
+ * goes on where the old one stopped (RFC 4303 §3.3.3: it never goes back;
+ * under the same key a repeated number would repeat an AEAD nonce, RFC 4106
+ * §3.1), the window keeps what was received (a replayed packet stays
+ * refused), and the counters and times stay, so lifetimes keep counting.
+ * The old counter is spent on the way: a packet still leaving through the
+ * old SA is dropped rather than sent with a number the new one will use.
+ * *old_seq is the old counter, for undoing that if the replace fails.
+ */
+static int sa_inherit(struct kipsec_sa *sa, struct kipsec_sa *old, u64 *old_seq,
+		      struct netlink_ext_ack *extack)
+{
+	u64 seq = atomic64_read(&old->seq_out);
+
+	if (seq >= kipsec_seq_max(sa->flags)) {
+		NL_SET_ERR_MSG(extack,
+			       "the SA has used up the sequence numbers of its replacement: a new SPI is needed");
+		return -EINVAL;
+	}
+	spin_lock_bh(&old->lock);
+	kipsec_replay_copy(sa->replay, old->replay);
+	spin_unlock_bh(&old->lock);
+	stats_copy(&sa->stats, &old->stats);
+	sa->add_time = old->add_time;
+	sa->add_jiffies = old->add_jiffies;
+	sa->use_jiffies = READ_ONCE(old->use_jiffies);
+	sa->use_time = READ_ONCE(old->use_time);
+	*old_seq = atomic64_xchg(&old->seq_out, (s64)kipsec_seq_max(old->flags));
+	/* A requested start may move the counter on, never back. */
+	if (*old_seq > (u64)atomic64_read(&sa->seq_out))
+		atomic64_set(&sa->seq_out, *old_seq);
+	return 0;
+}
+
+/* kn->lock held: sa takes old's place (same name), old is unlinked. */
+static int sa_replace(struct kipsec_net *kn, struct kipsec_sa *old, struct kipsec_sa *sa,
+		      struct netlink_ext_ack *extack)
+{
+	bool larval = old->state == KIPSEC_SA_STATE_LARVAL;
+	struct kipsec_sa_group *g;
+	u64 old_seq = 0;
 	int err;
 
-	err = ep_link(kn, sa);
-	if (err)
-		return err;
+	if (!larval) {
+		err = sa_inherit(sa, old, &old_seq, extack);
+		if (err)
+			return err;
+	}
+	g = ep_group(kn, &sa->ep);
+	if (IS_ERR(g)) {
+		err = PTR_ERR(g);
+		goto err_seq;
+	}
+	/* Publishes sa (see sa_link()); nothing below may fail. */
 	err = rhashtable_replace_fast(&kn->sa_by_id, &old->by_id, &sa->by_id, sa_id_params);
 	if (err) {
-		ep_unlink(kn, sa);
-		return err;
+		ep_group_put(kn, g);
+		goto err_seq;
 	}
+	ep_link(sa, g);
+	if (larval)
+		kn->larval_count--;
 	spin_lock_bh(&old->lock);
 	old->dead = true;
 	spin_unlock_bh(&old->lock);
 	ep_unlink(kn, old);
+	if (old->ifindex)
+		kipsec_iface_unbind(kn, old);
 	/* Same dump slot: a dump in progress neither loses nor repeats it. */
 	sa->xa_index = old->xa_index;
-	xa_store(&kn->sa_xa, sa->xa_index, sa, GFP_KERNEL);
+	xa_store(&kn->sa_xa, sa->xa_index, sa, GFP_KERNEL_ACCOUNT);
 	atomic_inc(&kn->sa_genid);
 	return 0;
+err_seq:
+	if (!larval)
+		atomic64_set(&old->seq_out, old_seq);
+	return err;
 }
 
 int kipsec_sa_insert(struct kipsec_net *kn, struct kipsec_sa *sa, bool replace, bool create,
@@ -490,10 +658,27 @@ int kipsec_sa_insert(struct kipsec_net *kn, struct kipsec_sa *sa, bool replace, 
 		err = -ENOENT;
 		goto out;
 	}
-	/* A larval SA (SPI_ALLOC) is completed by replacing it. */
-	err = old ? sa_replace(kn, old, sa) : sa_link(kn, sa);
+	/* The caller holds RTNL for an SA bound to an interface (iface.c). */
+	if (sa->ifindex) {
+		err = kipsec_iface_check(kn, sa, extack);
+		if (err)
+			goto out;
+	}
+	/* The port its ESP in UDP arrives at, if any (encap.c). */
+	err = kipsec_encap_port_get(kn, sa);
 	if (err)
 		goto out;
+	/* A larval SA (SPI_ALLOC) is completed by replacing it. */
+	err = old ? sa_replace(kn, old, sa, extack) : sa_room(kn, false, extack) ?:
+						    sa_link(kn, sa);
+	if (err) {
+		kipsec_encap_port_put(kn, sa);
+		goto out;
+	}
+	if (old)
+		kipsec_encap_port_put(kn, old);
+	if (sa->ifindex)
+		kipsec_iface_bind(kn, sa);
 	sa_schedule(sa);
 	kipsec_notify_sa(kn, sa, KIPSEC_CMD_SA_ADD);
 out:
@@ -518,6 +703,10 @@ int kipsec_sa_reserve_spi(struct kipsec_net *kn, const struct kipsec_sa_cfg *cfg
 		return -ENOMEM;
 	sa->state = KIPSEC_SA_STATE_LARVAL;
 	mutex_lock(&kn->lock);
+	err = sa_room(kn, true, extack);
+	if (err)
+		goto fail;
+	err = -ENOSPC;
 	for (i = 0; i < tries; i++) {
 		/* A small range is walked whole; a large one is sampled. */
 		u32 off = count <= SPI_ALLOC_TRIES ? (u32)(((u64)start + i) % count)
@@ -565,10 +754,21 @@ int kipsec_sa_delete(struct kipsec_net *kn, const struct kipsec_sa_id *id)
 	return 0;
 }
 
+static void sa_release_list(struct list_head *gone)
+{
+	struct kipsec_sa *sa, *tmp;
+
+	list_for_each_entry_safe(sa, tmp, gone, gc) {
+		list_del(&sa->gc);
+		sa_release(sa);
+		cond_resched();
+	}
+}
+
 /* proto 0: every SA.  Tells listeners once, not once per SA. */
 void kipsec_sa_flush(struct kipsec_net *kn, u8 proto)
 {
-	struct kipsec_sa *sa, *tmp;
+	struct kipsec_sa *sa;
 	unsigned long idx;
 	LIST_HEAD(gone);
 
@@ -581,9 +781,27 @@ void kipsec_sa_flush(struct kipsec_net *kn, u8 proto)
 	}
 	kipsec_notify_flush(kn, KIPSEC_CMD_SA_FLUSH, proto);
 	mutex_unlock(&kn->lock);
-	list_for_each_entry_safe(sa, tmp, &gone, gc) {
-		list_del(&sa->gc);
-		sa_release(sa);
-		cond_resched();
+	sa_release_list(&gone);
+}
+
+/*
+ * Deleted one by one, each told as SA_DEL (a daemon forgets that pair
+ * only); a walk of the SAD, as rare as deleting an interface.
+ */
+void kipsec_sa_flush_iface(struct kipsec_net *kn, int ifindex)
+{
+	struct kipsec_sa *sa;
+	unsigned long idx;
+	LIST_HEAD(gone);
+
+	mutex_lock(&kn->lock);
+	xa_for_each(&kn->sa_xa, idx, sa) {
+		if (sa->ifindex != ifindex)
+			continue;
+		sa_unlink(kn, sa);
+		kipsec_notify_sa(kn, sa, KIPSEC_CMD_SA_DEL);
+		list_add_tail(&sa->gc, &gone);
 	}
+	mutex_unlock(&kn->lock);
+	sa_release_list(&gone);
 }

@@ -44,6 +44,9 @@ enum kipsec_cmd {
 	KIPSEC_CMD_STATS_GET,		/* reply: KIPSEC_A_STATS */
 	KIPSEC_CMD_ACQUIRE,		/* event: KIPSEC_A_POLICY (with template) + KIPSEC_A_SEL_PKT */
 	KIPSEC_CMD_EXPIRE,		/* event: KIPSEC_A_SA, KIPSEC_A_EXPIRE_HARD flag if hard */
+	KIPSEC_CMD_MAPPING,		/* event: KIPSEC_A_SA, KIPSEC_A_MAPPING: an authenticated
+					 * ESP-in-UDP packet of the SA came from another
+					 * address or port (RFC 3948 §4: a NAT's new mapping) */
 
 	__KIPSEC_CMD_MAX,
 	KIPSEC_CMD_MAX = __KIPSEC_CMD_MAX - 1
@@ -63,6 +66,7 @@ enum kipsec_attr {
 	KIPSEC_A_SEL_PKT,		/* nest, enum kipsec_pol_attr: the packet that
 					 * triggered an ACQUIRE (selector of /32 or /128) */
 	KIPSEC_A_PAD,
+	KIPSEC_A_MAPPING,		/* nest, enum kipsec_mapping_attr (MAPPING events) */
 
 	__KIPSEC_A_MAX,
 	KIPSEC_A_MAX = __KIPSEC_A_MAX - 1
@@ -98,7 +102,8 @@ enum kipsec_sa_attr {
 	KIPSEC_SA_A_REQID,		/* u32, ties the SA to policy templates */
 	KIPSEC_SA_A_ENC,		/* nest, enum kipsec_alg_attr (ESP only) */
 	KIPSEC_SA_A_AUTH,		/* nest, enum kipsec_alg_attr */
-	KIPSEC_SA_A_REPLAY_WINDOW,	/* u32, packets, 0 = off, <= KIPSEC_REPLAY_WINDOW_MAX */
+	KIPSEC_SA_A_REPLAY_WINDOW,	/* u32, packets, 0 = off (not with ESN),
+					 * <= KIPSEC_REPLAY_WINDOW_MAX */
 	KIPSEC_SA_A_FLAGS,		/* u32, KIPSEC_SA_F_* */
 	KIPSEC_SA_A_LIFE_SOFT,		/* nest, enum kipsec_life_attr */
 	KIPSEC_SA_A_LIFE_HARD,		/* nest, enum kipsec_life_attr */
@@ -107,9 +112,19 @@ enum kipsec_sa_attr {
 	KIPSEC_SA_A_STATS,		/* nest, enum kipsec_sa_stats_attr (replies only) */
 	KIPSEC_SA_A_ADD_TIME,		/* u64, seconds since the epoch (replies only) */
 	KIPSEC_SA_A_USE_TIME,		/* u64, seconds since the epoch, 0 = unused */
-	KIPSEC_SA_A_SEQ_OUT,		/* u64, last sequence number sent (replies only) */
+	KIPSEC_SA_A_SEQ_OUT,		/* u64, last sequence number sent; in SA_ADD where the
+					 * counter starts: below 2^32 - 1 (2^64 - 1 with ESN),
+					 * never moved back by a replace */
 	KIPSEC_SA_A_SEQ_IN,		/* u64, highest sequence number received */
 	KIPSEC_SA_A_PAD,
+	KIPSEC_SA_A_MARK,		/* u32, set in skb->mark of what the SA decrypted,
+					 * within MARK_MASK */
+	KIPSEC_SA_A_MARK_MASK,		/* u32, the bits of skb->mark MARK sets (default
+					 * all); only with MARK, nonzero, MARK within it */
+	KIPSEC_SA_A_IFINDEX,		/* u32, a kipsec interface (ip link add X type
+					 * kipsec): a tunnel-mode SA that sends what is
+					 * routed into it (destination not local) or
+					 * delivers what it decrypts on it, without SPD */
 
 	__KIPSEC_SA_A_MAX,
 	KIPSEC_SA_A_MAX = __KIPSEC_SA_A_MAX - 1
@@ -156,6 +171,22 @@ enum kipsec_encap_attr {
 
 	__KIPSEC_ENCAP_A_MAX,
 	KIPSEC_ENCAP_A_MAX = __KIPSEC_ENCAP_A_MAX - 1
+};
+
+/*
+ * SPORT and DPORT are the ports of the packets the SA carries, from SRC to
+ * DST, as XFRM's encap: an inbound SA's DPORT is our port (4500), its SPORT
+ * the peer's; an outbound SA's SPORT is ours.  The port RFC 3948 assigns.
+ */
+#define KIPSEC_ENCAP_PORT	4500
+
+/* Where an SA's packets now come from (KIPSEC_CMD_MAPPING). */
+enum kipsec_mapping_attr {
+	KIPSEC_MAPPING_A_UNSPEC,
+	KIPSEC_MAPPING_A_SRC,		/* binary, 4 or 16 bytes, the new source address */
+	KIPSEC_MAPPING_A_SPORT,		/* u16, host order, the new UDP source port */
+	__KIPSEC_MAPPING_A_MAX,
+	KIPSEC_MAPPING_A_MAX = __KIPSEC_MAPPING_A_MAX - 1
 };
 
 enum kipsec_sa_stats_attr {
@@ -256,6 +287,11 @@ enum kipsec_stats_attr {
 	KIPSEC_STATS_A_ACQUIRES,	/* u64, ACQUIRE events sent */
 	KIPSEC_STATS_A_EXPIRES,		/* u64, EXPIRE events sent */
 	KIPSEC_STATS_A_PAD,
+	KIPSEC_STATS_A_IN_CRYPTO_BUSY,	/* u64, dropped: too many waiting for the crypto API */
+	KIPSEC_STATS_A_OUT_CRYPTO_BUSY,	/* u64, the same on output */
+	KIPSEC_STATS_A_IN_UDP_KEEPALIVE,	/* u64, NAT keepalives (RFC 3948 §2.3) dropped */
+	KIPSEC_STATS_A_IN_UDP_MALFORMED,	/* u64, ESP-in-UDP dropped: bad length or
+						 * checksum, too short for ESP */
 
 	__KIPSEC_STATS_A_MAX,
 	KIPSEC_STATS_A_MAX = __KIPSEC_STATS_A_MAX - 1
