@@ -137,6 +137,39 @@ static int del_one(struct kipsec_nl *h, const struct rule *r)
 	return kipsec_policy_del(h, &r->u.pol);
 }
 
+/* Why rule r failed: ipsecd's message, or the kernel's reason. */
+static const char *refusal(struct kipsec_nl *h, const struct rule *r, int err, char *buf,
+			   size_t len)
+{
+	if (r->kind == RULE_IKE)
+		snprintf(buf, len, "%s", ike_msg);
+	else
+		kernel_reason(err, kipsec_nl_extack(h), buf, len);
+	return buf;
+}
+
+/* Which of ipsecd or the kernel refused rule r, and why (verb: "" or "to delete "). */
+static void refused(struct kipsec_nl *h, const struct ruleset *rs, const struct rule *r, int err,
+		    const char *verb)
+{
+	char what[300], why[512];
+
+	rule_text(r, what, sizeof(what));
+	refusal(h, r, err, why, sizeof(why));
+	conf_error(rs->file, r->line, "%s refused %s%s: %s",
+		   r->kind == RULE_IKE ? "ipsecd" : "kernel", verb, what, why);
+}
+
+/* SIGINT or SIGTERM came: says so, the caller stops. */
+static bool stop_interrupted(void)
+{
+	if (!interrupted)
+		return false;
+	fflush(stdout);
+	fprintf(stderr, "%s: interrupted\n", progname);
+	return true;
+}
+
 /* Takes back the n rules of done[], newest first; returns how many failed. */
 static size_t rollback(struct kipsec_nl *h, const char *file, struct rule **done, size_t n)
 {
@@ -148,12 +181,9 @@ static size_t rollback(struct kipsec_nl *h, const char *file, struct rule **done
 		if (err) {
 			char what[300], why[512];
 
-			rule_text(done[n], what, sizeof(what));
-			if (done[n]->kind == RULE_IKE)
-				snprintf(why, sizeof(why), "%s", ike_msg);
-			else
-				kernel_reason(err, kipsec_nl_extack(h), why, sizeof(why));
-			conf_error(file, done[n]->line, "could not take back %s: %s", what, why);
+			conf_error(file, done[n]->line, "could not take back %s: %s",
+				   rule_text(done[n], what, sizeof(what)),
+				   refusal(h, done[n], err, why, sizeof(why)));
 			failed++;
 		}
 	}
@@ -176,26 +206,17 @@ static int load(struct kipsec_nl *h, struct ruleset *rs)
 
 		for (size_t i = 0; i < rs->n; i++) {
 			struct rule *r = &rs->v[i];
-			char what[300], why[512];
 			int err;
 
 			if (r->kind != kind)
 				continue;
-			if (interrupted) {
-				fflush(stdout);
-				fprintf(stderr, "%s: interrupted\n", progname);
+			if (stop_interrupted()) {
 				ret = 1;
 				break;
 			}
 			err = add_one(h, r);
 			if (err) {
-				rule_text(r, what, sizeof(what));
-				if (kind == RULE_IKE)
-					snprintf(why, sizeof(why), "%s", ike_msg);
-				else
-					kernel_reason(err, kipsec_nl_extack(h), why, sizeof(why));
-				conf_error(rs->file, r->line, "%s refused %s: %s",
-					   kind == RULE_IKE ? "ipsecd" : "kernel", what, why);
+				refused(h, rs, r, err, "");
 				ret = 1;
 				break;
 			}
@@ -230,16 +251,13 @@ static int unload(struct kipsec_nl *h, struct ruleset *rs, bool quiet)
 
 		for (size_t i = rs->n; i-- > 0;) {
 			struct rule *r = &rs->v[i];
-			char what[300], why[512];
+			char what[300];
 			int err;
 
 			if (r->kind != kind)
 				continue;
-			if (interrupted) {
-				fflush(stdout);
-				fprintf(stderr, "%s: interrupted\n", progname);
+			if (stop_interrupted())
 				return 1;
-			}
 			err = del_one(h, r);
 			if (!err)
 				continue;
@@ -249,12 +267,7 @@ static int unload(struct kipsec_nl *h, struct ruleset *rs, bool quiet)
 					conf_error(rs->file, r->line, "warning: %s is not loaded", what);
 				continue;
 			}
-			if (kind == RULE_IKE)
-				snprintf(why, sizeof(why), "%s", ike_msg);
-			else
-				kernel_reason(err, kipsec_nl_extack(h), why, sizeof(why));
-			conf_error(rs->file, r->line, "%s refused to delete %s: %s",
-				   kind == RULE_IKE ? "ipsecd" : "kernel", what, why);
+			refused(h, rs, r, err, "to delete ");
 			ret = 1;
 		}
 	}

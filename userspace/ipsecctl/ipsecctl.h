@@ -9,6 +9,8 @@
 
 #include "ike_ctl.h"
 #include "kipsec_nl.h"
+#include "kipsec_rule.h"
+#include "kipsec_text.h"
 
 /* One kernel object to add or delete, and where it was written. */
 enum rule_kind {
@@ -44,13 +46,13 @@ struct macro_def {
 int parse_file(const char *path, const struct macro_def *defs, size_t ndefs,
 	       struct ruleset *rs);
 void ruleset_free(struct ruleset *rs);
+/* For the unit tests: NULL when the keyword table is in bsearch order. */
+const char *parse_keyword_misplaced(void);
 
 /* print.c: one line per kernel object, in the canonical ipsec.conf form. */
 void print_sa_line(FILE *f, const struct kipsec_sa *sa, bool keys);
 void print_flow_line(FILE *f, const struct kipsec_policy *pol);
 void print_rule(FILE *f, const struct rule *r, bool keys);
-/* "ike active esp tunnel from ... psk "..."": the psk only with keys. */
-void print_ike_line(FILE *f, const struct ike_rule *r, bool keys);
 /* -v details of -s: indented lines after the object's own line. */
 void print_sa_details(FILE *f, const struct kipsec_sa *sa);
 void print_flow_details(FILE *f, const struct kipsec_policy *pol);
@@ -59,7 +61,6 @@ void print_stats(FILE *f, const struct kipsec_stats *st);
 const char *flow_selector_text(const struct kipsec_policy *pol, char *buf, size_t len);
 /* "esp spi 0x00001000 from 192.0.2.1 to 192.0.2.2": an SA in messages. */
 const char *sa_id_text(const struct kipsec_sa *sa, char *buf, size_t len);
-const char *proto_name(uint8_t proto, char *buf, size_t len);
 /* These return NULL for a value they do not know. */
 const char *sa_proto_name(uint8_t proto);
 const char *flow_type_name(const struct kipsec_policy *pol);
@@ -90,7 +91,7 @@ enum show_what {
 };
 int show(unsigned int what, bool json, bool keys, bool verbose);
 
-/* ike.c: ipsecd's control socket (lib/ike_ctl.h). */
+/* ike_ctl.c: ipsecd's control socket (lib/ike_ctl.h). */
 extern const char *ike_socket;
 struct ike_conn;
 /* Connects; prints why not (unless quiet) and returns NULL. */
@@ -99,12 +100,29 @@ void ike_disconnect(struct ike_conn *c);
 /* Adds or deletes a rule; 0 or -errno with ipsecd's reason in msg. */
 int ike_rule_cmd(struct ike_conn *c, uint32_t cmd, const struct ike_rule *r, char *msg, size_t len);
 int ike_flush(struct ike_conn *c, char *msg, size_t len);
+/* Everything ipsecd holds, for -s ike: 0, or -1 when it did not answer. */
+struct ike_show_data {
+	struct ike_ctl_rule_info *rules;
+	struct ike_ctl_p1_info *p1;
+	struct ike_ctl_p2_info *p2;
+	size_t nrules, np1, np2;
+	size_t caps[3];			/* allocated: rules, p1, p2 */
+	struct ike_ctl_stats st;
+	struct ike_ctl_reply refusal;	/* ike_fetch() -2: ipsecd said no, and why */
+};
+/* 0, -1 when ipsecd did not answer, -2 when it refused (d->refusal). */
+int ike_fetch(struct ike_conn *c, struct ike_show_data *d);
+void ike_show_data_free(struct ike_show_data *d);
+
+/* print_ike.c: ike rules and ipsecd's SAs, as text and JSON. */
+/* "ike active esp tunnel from ... psk "..."": the psk only with keys. */
+void print_ike_line(FILE *f, const struct ike_rule *r, bool keys);
+/* "proto tcp from S to D peer P": an ike rule in messages. */
+const char *ike_rule_text(const struct ike_rule *r, char *buf, size_t len);
 /* Prints ipsecd's rules and SAs (-s ike), as text or into a JSON object;
  * titles: other sections came before. */
 struct json;
 int ike_show(struct ike_conn *c, struct json *j, bool titles, bool verbose);
-/* The text of an ike rule's selectors for messages. */
-const char *ike_rule_text(const struct ike_rule *r, char *buf, size_t len);
 
 /* monitor.c: until SIGINT / SIGTERM.  Events never carry keys. */
 int monitor(bool json);
@@ -115,6 +133,9 @@ void json_sa(struct json *j, const char *key, const struct kipsec_sa *sa, bool k
 void json_flow(struct json *j, const char *key, const struct kipsec_policy *pol);
 void json_packet(struct json *j, const char *key, const struct kipsec_policy *pkt);
 void json_stats(struct json *j, const char *key, const struct kipsec_stats *st);
+/* An address, null when absent; a selector as ADDR/LEN (0.0.0.0/0, 10.0.0.1/32). */
+void json_addr(struct json *j, const char *key, const struct kipsec_addr *a);
+void json_prefix(struct json *j, const char *key, const struct kipsec_addr *a, uint8_t plen);
 
 extern const char *progname;
 

@@ -325,116 +325,158 @@ static int fail(struct lexer *lx, struct token *t)
 	return 0;
 }
 
-int lex_next(struct lexer *lx, struct token *t)
+/* Blanks and comments: returns the first character after them. */
+static int skip_blanks(struct lexer *lx)
+{
+	int c;
+
+	for (;;) {
+		do
+			c = lgetc(lx);
+		while (c == ' ' || c == '\t' || c == '\r');
+		if (c != '#')
+			return c;
+		while ((c = lgetc(lx)) != EOF && c != '\n')
+			;
+		lungetc(lx, c);
+	}
+}
+
+/* After a '\': true for a line continuation (the newline is a blank). */
+static bool continuation(struct lexer *lx)
+{
+	int c = lgetc(lx);
+
+	if (c == '\r') {	/* a CRLF file */
+		int d = lgetc(lx);
+
+		if (d == '\n')
+			c = d;
+		else
+			lungetc(lx, d);
+	}
+	if (c != '\n')
+		return false;
+	lx->line++;
+	return true;
+}
+
+/* A quoted string, its opening '"' read: \" and \\ are escapes. */
+static int lex_string(struct lexer *lx, struct token *t)
 {
 	char word[MAX_WORD];
 	size_t n = 0;
 	int c;
 
-top:
-	do
+	for (;;) {
 		c = lgetc(lx);
-	while (c == ' ' || c == '\t' || c == '\r');
-	t->line = lx->line;
-	t->text = NULL;
-	switch (c) {
-	case EOF:
-		t->type = T_EOF;
-		return 0;
-	case '\n':
-		t->type = T_NL;
-		lx->line++;
-		return 0;
-	case '#':
-		while ((c = lgetc(lx)) != EOF && c != '\n')
-			;
-		lungetc(lx, c);
-		goto top;
-	case '\\':
-		c = lgetc(lx);
-		if (c == '\r') {	/* a CRLF file */
+		if (c == '\\') {
 			int d = lgetc(lx);
 
-			if (d == '\n')
+			if (d == '"' || d == '\\')
 				c = d;
 			else
 				lungetc(lx, d);
-		}
-		if (c == '\n') {	/* continuation: the newline is a blank */
-			lx->line++;
-			goto top;
-		}
-		conf_error(lx->name, lx->line, "'\\' must end the line (line continuation)");
-		return fail(lx, t);
-	case '=':
-		t->type = T_EQ;
-		t->text = keep(lx, "=", 1);
-		return t->text ? 0 : -ENOMEM;
-	case '"':
-		for (;;) {
-			c = lgetc(lx);
-			if (c == '\\') {
-				int d = lgetc(lx);
-
-				if (d == '"' || d == '\\') {
-					c = d;
-				} else {
-					lungetc(lx, d);
-				}
-			} else if (c == '"') {
-				break;
-			} else if (c == EOF || c == '\n') {
-				lungetc(lx, c);
-				conf_error(lx->name, t->line, "unterminated string");
-				return fail(lx, t);
-			}
-			if (c == NUL_BYTE) {
-				conf_error(lx->name, t->line, "NUL byte in string");
-				return fail(lx, t);
-			}
-			if (n + 1 >= sizeof(word)) {
-				conf_error(lx->name, t->line, "string too long");
-				explicit_bzero(word, n);
-				return fail(lx, t);
-			}
-			word[n++] = (char)c;
-		}
-		t->type = T_STRING;
-		t->text = keep(lx, word, n);
-		explicit_bzero(word, n);
-		return t->text ? 0 : -ENOMEM;
-	}
-	/* A word: everything up to a blank or a character of its own. */
-	for (;; c = lgetc(lx)) {
-		if (c == EOF || c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
-		    c == '#' || c == '"' || c == '=' || c == '\\') {
-			lungetc(lx, c);
+		} else if (c == '"') {
 			break;
+		} else if (c == EOF || c == '\n') {
+			lungetc(lx, c);
+			conf_error(lx->name, t->line, "unterminated string");
+			return fail(lx, t);
 		}
-		if (c == '$' && !lx->expanding) {
-			if (expand(lx) < 0) {
-				explicit_bzero(word, n);
-				return fail(lx, t);
-			}
-			continue;
-		}
-		if (c == NUL_BYTE || c < 0x20 || c == 0x7f) {
-			conf_error(lx->name, t->line, "invalid character 0x%02x",
-				   c == NUL_BYTE ? 0 : (unsigned int)c);
-			explicit_bzero(word, n);
+		if (c == NUL_BYTE) {
+			conf_error(lx->name, t->line, "NUL byte in string");
 			return fail(lx, t);
 		}
 		if (n + 1 >= sizeof(word)) {
-			conf_error(lx->name, t->line, "word too long");
+			conf_error(lx->name, t->line, "string too long");
 			explicit_bzero(word, n);
 			return fail(lx, t);
 		}
 		word[n++] = (char)c;
 	}
-	if (n == 0)	/* a macro that expanded to nothing */
-		goto top;
+	t->type = T_STRING;
+	t->text = keep(lx, word, n);
+	explicit_bzero(word, n);
+	return t->text ? 0 : -ENOMEM;
+}
+
+static bool ends_word(int c)
+{
+	return c == EOF || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '#' ||
+	       c == '"' || c == '=' || c == '\\';
+}
+
+/*
+ * A word from its first character c: everything up to a blank or a
+ * character of its own, macros expanded.  *empty: it was a macro that
+ * expanded to nothing, and there is no token.
+ */
+static int lex_word(struct lexer *lx, struct token *t, int c, bool *empty)
+{
+	char word[MAX_WORD];
+	size_t n = 0;
+
+	for (; !ends_word(c); c = lgetc(lx)) {
+		if (c == '$' && !lx->expanding) {
+			if (expand(lx) < 0)
+				goto bad;
+			continue;
+		}
+		if (c == NUL_BYTE || c < 0x20 || c == 0x7f) {
+			conf_error(lx->name, t->line, "invalid character 0x%02x",
+				   c == NUL_BYTE ? 0 : (unsigned int)c);
+			goto bad;
+		}
+		if (n + 1 >= sizeof(word)) {
+			conf_error(lx->name, t->line, "word too long");
+			goto bad;
+		}
+		word[n++] = (char)c;
+	}
+	lungetc(lx, c);
+	*empty = n == 0;
+	if (*empty)
+		return 0;
 	t->type = T_WORD;
 	t->text = keep(lx, word, n);
 	explicit_bzero(word, n);
 	return t->text ? 0 : -ENOMEM;
+bad:
+	explicit_bzero(word, n);
+	return fail(lx, t);
+}
+
+int lex_next(struct lexer *lx, struct token *t)
+{
+	for (;;) {
+		int c = skip_blanks(lx), err;
+		bool empty;
+
+		t->line = lx->line;
+		t->text = NULL;
+		switch (c) {
+		case EOF:
+			t->type = T_EOF;
+			return 0;
+		case '\n':
+			t->type = T_NL;
+			lx->line++;
+			return 0;
+		case '\\':
+			if (continuation(lx))
+				continue;
+			conf_error(lx->name, lx->line, "'\\' must end the line (line continuation)");
+			return fail(lx, t);
+		case '=':
+			t->type = T_EQ;
+			t->text = keep(lx, "=", 1);
+			return t->text ? 0 : -ENOMEM;
+		case '"':
+			return lex_string(lx, t);
+		}
+		err = lex_word(lx, t, c, &empty);
+		if (err || !empty)
+			return err;
+	}
 }

@@ -9,6 +9,7 @@
  * shows and -m monitors.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,149 +66,167 @@ static int show_arg(const char *arg, unsigned int *what)
 	return -1;
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct args {
+	bool noaction, verbose, delete, flush, keys, mon, json, quiet, help;
+	struct macro_def *defs;		/* -D, argc entries */
+	size_t ndefs;
+	unsigned int what;		/* -s, enum show_what */
+	const char *file;
+};
+
+/* -D macro=value; 0 or -1 after the message. */
+static int define_arg(struct args *a, char *arg)
 {
-	bool noaction = false, verbose = false, delete = false, flush = false, keys = false;
-	bool mon = false, json = false, quiet = false;
-	struct macro_def *defs = NULL;
-	size_t ndefs = 0;
-	unsigned int what = 0;
-	const char *file = NULL;
-	struct ruleset rs = { 0 };
-	int c, ret = 0;
+	char *eq = strchr(arg, '=');
 
-	defs = calloc((size_t)argc, sizeof(*defs));
-	if (!defs) {
-		fprintf(stderr, "%s: out of memory\n", progname);
-		return 1;
+	if (!eq) {
+		fprintf(stderr, "%s: -D %s: expected macro=value\n", progname, arg);
+		return -1;
 	}
-	opterr = 0;	/* our own messages, named "ipsecctl" whatever argv[0] is */
-	while ((c = getopt(argc, argv, ":dD:f:Fhjkmnqs:S:v")) != -1) {
-		switch (c) {
-		case 'd':
-			delete = true;
-			break;
-		case 'D': {
-			char *eq = strchr(optarg, '=');
+	*eq = '\0';
+	if (!lex_valid_macro_name(arg)) {
+		fprintf(stderr, "%s: -D %s: bad macro name (letters, digits, '_')\n", progname, arg);
+		return -1;
+	}
+	a->defs[a->ndefs].name = arg;
+	a->defs[a->ndefs].value = eq + 1;
+	a->ndefs++;
+	return 0;
+}
 
-			if (!eq) {
-				fprintf(stderr, "%s: -D %s: expected macro=value\n", progname, optarg);
-				goto usage_error;
-			}
-			*eq = '\0';
-			if (!lex_valid_macro_name(optarg)) {
-				fprintf(stderr, "%s: -D %s: bad macro name (letters, digits, '_')\n",
-					progname, optarg);
-				goto usage_error;
-			}
-			defs[ndefs].name = optarg;
-			defs[ndefs].value = eq + 1;
-			ndefs++;
-			break;
-		}
-		case 'f':
-			if (file) {
-				fprintf(stderr, "%s: -f given twice\n", progname);
-				goto usage_error;
-			}
-			file = optarg;
-			break;
-		case 'F':
-			flush = true;
-			break;
-		case 'h':
-			usage(stdout);
-			free(defs);
+/* The options without an argument: each sets one flag. */
+static const struct {
+	char opt;
+	size_t off;
+} flags[] = {
+	{ 'd', offsetof(struct args, delete) }, { 'F', offsetof(struct args, flush) },
+	{ 'h', offsetof(struct args, help) }, { 'j', offsetof(struct args, json) },
+	{ 'k', offsetof(struct args, keys) }, { 'm', offsetof(struct args, mon) },
+	{ 'n', offsetof(struct args, noaction) }, { 'q', offsetof(struct args, quiet) },
+	{ 'v', offsetof(struct args, verbose) },
+};
+
+/* One option; 0 or -1 after the message. */
+static int option(struct args *a, int c)
+{
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		if (flags[i].opt == c) {
+			*(bool *)((char *)a + flags[i].off) = true;
 			return 0;
-		case 'j':
-			json = true;
-			break;
-		case 'k':
-			keys = true;
-			break;
-		case 'm':
-			mon = true;
-			break;
-		case 'n':
-			noaction = true;
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		case 's':
-			if (show_arg(optarg, &what))
-				goto usage_error;
-			break;
-		case 'S':
-			ike_socket = optarg;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case ':':
-			fprintf(stderr, "%s: -%c needs an argument\n", progname, optopt);
-			goto usage_error;
-		default:
-			fprintf(stderr, "%s: unknown option -%c\n", progname, optopt);
-			goto usage_error;
 		}
 	}
+	switch (c) {
+	case 'D':
+		return define_arg(a, optarg);
+	case 'f':
+		if (a->file) {
+			fprintf(stderr, "%s: -f given twice\n", progname);
+			return -1;
+		}
+		a->file = optarg;
+		return 0;
+	case 's':
+		return show_arg(optarg, &a->what);
+	case 'S':
+		ike_socket = optarg;
+		return 0;
+	case ':':
+		fprintf(stderr, "%s: -%c needs an argument\n", progname, optopt);
+		return -1;
+	}
+	fprintf(stderr, "%s: unknown option -%c\n", progname, optopt);
+	return -1;
+}
+
+/* The options that only make sense together; 0 or -1 after the message. */
+static int check_args(const struct args *a, int argc, char **argv)
+{
+	const char *why = NULL;
+
 	if (optind < argc) {
 		fprintf(stderr, "%s: unexpected argument \"%s\"\n", progname, argv[optind]);
-		goto usage_error;
+		return -1;
 	}
-	if (!file && !flush && !what && !mon) {
-		fprintf(stderr, "%s: nothing to do: give -f, -F, -s or -m\n", progname);
-		goto usage_error;
-	}
-	if (delete && !file) {
-		fprintf(stderr, "%s: -d needs -f\n", progname);
-		goto usage_error;
-	}
-	if (json && !what && !mon) {
-		fprintf(stderr, "%s: -j needs -s or -m\n", progname);
-		goto usage_error;
-	}
-	if (ndefs && !file) {
-		fprintf(stderr, "%s: -D needs -f\n", progname);
-		goto usage_error;
-	}
+	if (!a->file && !a->flush && !a->what && !a->mon)
+		why = "nothing to do: give -f, -F, -s or -m";
+	else if (a->delete && !a->file)
+		why = "-d needs -f";
+	else if (a->json && !a->what && !a->mon)
+		why = "-j needs -s or -m";
+	else if (a->ndefs && !a->file)
+		why = "-D needs -f";
+	if (why)
+		fprintf(stderr, "%s: %s\n", progname, why);
+	return why ? -1 : 0;
+}
 
-	/* A file with any error sends nothing: parse it before all else. */
-	if (file) {
-		int errors = parse_file(file, defs, ndefs, &rs);
+static int parse_args(struct args *a, int argc, char **argv)
+{
+	int c;
 
-		if (errors) {
-			ruleset_free(&rs);
-			free(defs);
-			return 1;
-		}
-		if (verbose) {
-			for (size_t i = 0; i < rs.n; i++)
-				print_rule(stdout, &rs.v[i], keys);
-			fflush(stdout);
-		}
+	opterr = 0;	/* our own messages, named "ipsecctl" whatever argv[0] is */
+	while ((c = getopt(argc, argv, ":dD:f:Fhjkmnqs:S:v")) != -1) {
+		if (option(a, c))
+			return -1;
+		if (a->help)
+			return 0;
 	}
-	free(defs);
+	return check_args(a, argc, argv);
+}
 
-	if (flush && !noaction)
-		ret |= flush_all(verbose);
-	if (file && !noaction && !ret)
-		ret |= apply_rules(&rs, delete, quiet);
-	ruleset_free(&rs);
-	if (what && !ret)
-		ret |= show(what, json, keys, verbose);
-	if (mon && !ret)
-		ret |= monitor(json);
+/* The order of work is fixed (see the top of this file). */
+static int run(const struct args *a, struct ruleset *rs)
+{
+	int ret = 0;
 
+	if (a->flush && !a->noaction)
+		ret |= flush_all(a->verbose);
+	if (a->file && !a->noaction && !ret)
+		ret |= apply_rules(rs, a->delete, a->quiet);
+	ruleset_free(rs);
+	if (a->what && !ret)
+		ret |= show(a->what, a->json, a->keys, a->verbose);
+	if (a->mon && !ret)
+		ret |= monitor(a->json);
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "%s: writing the output: %s\n", progname, strerror(errno));
 		ret = 1;
 	}
 	return ret;
+}
 
-usage_error:
-	usage(stderr);
-	free(defs);
-	return 1;
+int main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	struct ruleset rs = { 0 };
+
+	a.defs = calloc((size_t)argc, sizeof(*a.defs));
+	if (!a.defs) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		return 1;
+	}
+	if (parse_args(&a, argc, argv)) {
+		usage(stderr);
+		free(a.defs);
+		return 1;
+	}
+	if (a.help) {
+		usage(stdout);
+		free(a.defs);
+		return 0;
+	}
+	/* A file with any error sends nothing: parse it before all else. */
+	if (a.file && parse_file(a.file, a.defs, a.ndefs, &rs)) {
+		ruleset_free(&rs);
+		free(a.defs);
+		return 1;
+	}
+	free(a.defs);
+	if (a.file && a.verbose) {
+		for (size_t i = 0; i < rs.n; i++)
+			print_rule(stdout, &rs.v[i], a.keys);
+		fflush(stdout);
+	}
+	return run(&a, &rs);
 }

@@ -61,7 +61,19 @@ static void packet_text(FILE *f, const struct kipsec_policy *pkt)
 	fprintf(f, " to %s", kipsec_addr_ntop(&pkt->dst, b, sizeof(b)));
 	if (pkt->dport)
 		fprintf(f, " port %u", pkt->dport);
-	fprintf(f, " proto %s", proto_name(pkt->proto, p, sizeof(p)));
+	fprintf(f, " proto %s", kipsec_proto_name(pkt->proto, p, sizeof(p)));
+}
+
+/* "mapping from ADDR port N": where the SA's ESP in UDP now comes from. */
+static void mapping_text(const struct kipsec_event *ev)
+{
+	char b[INET6_ADDRSTRLEN];
+
+	printf("%s", kipsec_cmd_name(ev->cmd));
+	if (ev->has_mapping)
+		printf(" from %s port %u", kipsec_addr_ntop(&ev->mapping_src, b, sizeof(b)),
+		       ev->mapping_sport);
+	putchar(' ');
 }
 
 static void event_text(const struct kipsec_event *ev)
@@ -74,6 +86,9 @@ static void event_text(const struct kipsec_event *ev)
 		return;
 	case KIPSEC_CMD_EXPIRE:
 		printf("%s %s ", name, ev->hard ? "hard" : "soft");
+		break;
+	case KIPSEC_CMD_MAPPING:
+		mapping_text(ev);
 		break;
 	case KIPSEC_CMD_ACQUIRE: {
 		char *line = ev->has_policy ? flow_line(&ev->policy) : NULL;
@@ -116,6 +131,14 @@ static void event_json(const struct kipsec_event *ev)
 		json_flow(&j, "flow", &ev->policy);
 	if (ev->has_pkt)
 		json_packet(&j, "packet", &ev->pkt);
+	if (ev->has_mapping) {
+		char b[INET6_ADDRSTRLEN];
+
+		json_obj_begin(&j, "mapping");
+		json_str(&j, "src", kipsec_addr_ntop(&ev->mapping_src, b, sizeof(b)));
+		json_u64(&j, "sport", ev->mapping_sport);
+		json_obj_end(&j);
+	}
 	json_obj_end(&j);
 	putchar('\n');
 }
@@ -148,10 +171,29 @@ static void lost(bool json)
 	fflush(stdout);
 }
 
-int monitor(bool json)
+/*
+ * SIGINT and SIGTERM stop the loop.  They are only let in while waiting in
+ * ppoll() with *orig, so none is lost between a check of stop and the wait.
+ */
+static void catch_stop(sigset_t *orig)
 {
 	struct sigaction sa;
-	sigset_t block, orig;
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, orig);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int monitor(bool json)
+{
+	sigset_t orig;
 	struct kipsec_nl *h;
 	struct pollfd pfd;
 	int err, rcvbuf = MONITOR_RCVBUF, ret = 0;
@@ -169,18 +211,7 @@ int monitor(bool json)
 	}
 	/* Best effort: the default buffer is enough for a quiet system. */
 	setsockopt(kipsec_nl_fd(h), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-
-	/* The signals are only let in while waiting in ppoll(), so none is lost. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &orig);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
+	catch_stop(&orig);
 	pfd.fd = kipsec_nl_fd(h);
 	pfd.events = POLLIN;
 	while (!stop) {

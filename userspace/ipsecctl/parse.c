@@ -6,9 +6,11 @@
  * direction is two policies, "spi A:B" is two SAs) and checks all it can,
  * so that a file that parses is never refused for a reason we could see.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -51,14 +53,80 @@ static bool is_word(const struct token *t, const char *w)
 	return t && t->type == T_WORD && !strcmp(t->text, w);
 }
 
-static bool take(struct cur *c, const char *w)
+/*
+ * The keywords of ipsec.conf, in strcmp() order (bsearch): a new keyword is
+ * one entry here and one in enum kw, then a handler in a rule's option
+ * table.  Values (type names, algorithm names, lifetime limits) are not
+ * keywords: they are looked up where they are read.
+ */
+enum kw {
+	KW_NONE,	/* not a keyword */
+	KW_ACTIVE, KW_AGGRESSIVE, KW_AH, KW_AUTH, KW_AUTHKEY, KW_DPD, KW_DSTID, KW_DYNAMIC,
+	KW_ENC, KW_ENCKEY, KW_ESN, KW_ESP, KW_FLOW, KW_FROM, KW_GROUP, KW_HARD, KW_IKE,
+	KW_IN, KW_INCLUDE, KW_INTERFACE, KW_IPCOMP, KW_IPIP, KW_LIFETIME, KW_LOCAL, KW_MAIN,
+	KW_MARK, KW_OUT,
+	KW_PASSIVE, KW_PEER, KW_PORT, KW_PRIORITY, KW_PROTO, KW_PSK, KW_QUICK, KW_REPLAY,
+	KW_REQID, KW_SOFT, KW_SPI, KW_SRCID, KW_TAG, KW_TCPMD5, KW_TO, KW_TRANSPORT,
+	KW_TUNNEL, KW_TYPE, KW_UDPENCAP,
+	KW_MAX
+};
+
+static const struct keyword {
+	const char *name;
+	enum kw kw;
+} keywords[] = {
+	{ "active", KW_ACTIVE }, { "aggressive", KW_AGGRESSIVE }, { "ah", KW_AH },
+	{ "auth", KW_AUTH }, { "authkey", KW_AUTHKEY }, { "dpd", KW_DPD }, { "dstid", KW_DSTID },
+	{ "dynamic", KW_DYNAMIC }, { "enc", KW_ENC }, { "enckey", KW_ENCKEY }, { "esn", KW_ESN },
+	{ "esp", KW_ESP }, { "flow", KW_FLOW }, { "from", KW_FROM }, { "group", KW_GROUP },
+	{ "hard", KW_HARD }, { "ike", KW_IKE }, { "in", KW_IN }, { "include", KW_INCLUDE },
+	{ "interface", KW_INTERFACE }, { "ipcomp", KW_IPCOMP }, { "ipip", KW_IPIP },
+	{ "lifetime", KW_LIFETIME },
+	{ "local", KW_LOCAL }, { "main", KW_MAIN }, { "mark", KW_MARK }, { "out", KW_OUT },
+	{ "passive", KW_PASSIVE },
+	{ "peer", KW_PEER }, { "port", KW_PORT }, { "priority", KW_PRIORITY },
+	{ "proto", KW_PROTO }, { "psk", KW_PSK }, { "quick", KW_QUICK }, { "replay", KW_REPLAY },
+	{ "reqid", KW_REQID }, { "soft", KW_SOFT }, { "spi", KW_SPI }, { "srcid", KW_SRCID },
+	{ "tag", KW_TAG }, { "tcpmd5", KW_TCPMD5 }, { "to", KW_TO },
+	{ "transport", KW_TRANSPORT }, { "tunnel", KW_TUNNEL }, { "type", KW_TYPE },
+	{ "udpencap", KW_UDPENCAP },
+};
+
+static int keyword_cmp(const void *key, const void *elem)
 {
-	if (!is_word(peek(c), w))
-		return false;
-	c->i++;
-	return true;
+	return strcmp(key, ((const struct keyword *)elem)->name);
 }
 
+static enum kw keyword(const struct token *t)
+{
+	const struct keyword *k;
+
+	if (!t || t->type != T_WORD)
+		return KW_NONE;
+	k = bsearch(t->text, keywords, sizeof(keywords) / sizeof(keywords[0]), sizeof(keywords[0]),
+		    keyword_cmp);
+	return k ? k->kw : KW_NONE;
+}
+
+/* For the unit tests: the first keyword bsearch cannot find, or NULL. */
+const char *parse_keyword_misplaced(void)
+{
+	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
+		struct token t = { .type = T_WORD, .text = (char *)keywords[i].name };
+
+		if (keyword(&t) != keywords[i].kw || (i && keywords[i].kw <= keywords[i - 1].kw))
+			return keywords[i].name;
+	}
+	return NULL;
+}
+
+/* The next token is keyword kw: consumes it and returns it, else NULL. */
+static const struct token *take(struct cur *c, enum kw kw)
+{
+	if (keyword(peek(c)) != kw)
+		return NULL;
+	return &c->t[c->i++];
+}
 /* Error at token t, or at the end of the statement when t is NULL. */
 static int __attribute__((format(printf, 3, 4)))
 err_at(struct cur *c, const struct token *t, const char *fmt, ...)
@@ -85,12 +153,11 @@ static struct token *arg_word(struct cur *c, const char *kw)
 	return t;
 }
 
-/* Decimal, or hexadecimal after "0x"; never octal, never signed. */
-static int parse_u32(const char *s, uint32_t *v)
+/* Decimal, or hexadecimal after "0x"; never octal, never signed: 64 bits. */
+static int parse_u64(const char *s, uint64_t *v)
 {
 	int base = 10;
 	char *end;
-	unsigned long long x;
 
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
@@ -99,8 +166,19 @@ static int parse_u32(const char *s, uint32_t *v)
 	if (!*s || strspn(s, base == 16 ? "0123456789abcdefABCDEF" : "0123456789") != strlen(s))
 		return -EINVAL;
 	errno = 0;
-	x = strtoull(s, &end, base);
-	if (errno || x > UINT32_MAX)
+	*v = strtoull(s, &end, base);
+	return errno ? -ERANGE : 0;
+}
+
+/* The same, 32 bits. */
+static int parse_u32(const char *s, uint32_t *v)
+{
+	uint64_t x;
+	int err = parse_u64(s, &x);
+
+	if (err)
+		return err;
+	if (x > UINT32_MAX)
 		return -ERANGE;
 	*v = (uint32_t)x;
 	return 0;
@@ -121,21 +199,9 @@ static int number_arg(struct cur *c, const char *kw, uint32_t max, uint32_t *v)
 
 static int add_rule(struct ruleset *rs, const struct rule *r)
 {
-	if (rs->n == rs->cap) {
-		size_t cap = rs->cap ? rs->cap * 2 : 64;
-		struct rule *v = malloc(cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		/* Not realloc: the old block holds keys and must be wiped. */
-		if (rs->v) {
-			memcpy(v, rs->v, rs->n * sizeof(*v));
-			explicit_bzero(rs->v, rs->n * sizeof(*v));
-			free(rs->v);
-		}
-		rs->v = v;
-		rs->cap = cap;
-	}
+	/* The old block holds keys: kipsec_array_grow() wipes it. */
+	if (kipsec_array_grow((void **)&rs->v, rs->n, &rs->cap, sizeof(*r), 64))
+		return -ENOMEM;
 	rs->v[rs->n++] = *r;
 	return 0;
 }
@@ -173,17 +239,12 @@ static int addr_arg(struct cur *c, const char *kw, struct kipsec_addr *a)
 	return 0;
 }
 
-static bool addr_eq_text(const struct kipsec_addr *a, const struct kipsec_addr *b)
-{
-	return a->family == b->family && !memcmp(a->u.bytes, b->u.bytes, kipsec_addr_len(a->family));
-}
-
 struct sel {
 	bool any;
 	struct kipsec_addr addr;
 	uint8_t plen;
 	uint32_t port;
-	const struct token *port_tok;
+	const struct token *port_tok;	/* the keyword "port" */
 	const struct token *tok;
 };
 
@@ -201,8 +262,8 @@ static int selector(struct cur *c, const char *kw, struct sel *s)
 	} else if (kipsec_parse_prefix(t->text, &s->addr, &s->plen, msg, sizeof(msg))) {
 		return err_at(c, t, "%s", msg);
 	}
-	if (take(c, "port")) {
-		s->port_tok = &c->t[c->i - 1];
+	s->port_tok = take(c, KW_PORT);
+	if (s->port_tok) {
 		if (number_arg(c, "port", 65535, &s->port))
 			return -1;
 		if (!s->port)
@@ -213,30 +274,147 @@ static int selector(struct cur *c, const char *kw, struct sel *s)
 
 static int proto_arg(struct cur *c, uint8_t *proto)
 {
-	static const struct {
-		const char *name;
-		uint8_t num;
-	} names[] = {
-		{ "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP }, { "icmp", IPPROTO_ICMP },
-		{ "icmp6", IPPROTO_ICMPV6 }, { "ipv6-icmp", IPPROTO_ICMPV6 },
-		{ "sctp", IPPROTO_SCTP }, { "gre", IPPROTO_GRE },
-	};
 	struct token *t = arg_word(c, "proto");
+	int num;
 	uint32_t v;
 
 	if (!t)
 		return -1;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcmp(t->text, names[i].name)) {
-			*proto = names[i].num;
-			return 0;
-		}
+	num = kipsec_proto_by_name(t->text);
+	if (num >= 0) {
+		*proto = (uint8_t)num;
+		return 0;
 	}
 	if (parse_u32(t->text, &v) || v > 255)
 		return err_at(c, t, "unknown protocol \"%s\" (tcp, udp, icmp, icmp6, sctp, gre or 0-255)",
 			      t->text);
 	*proto = (uint8_t)v;
 	return 0;
+}
+
+/* ---- the pieces of grammar flows, SAs and ike rules share ---- */
+
+/*
+ * A rule's options come in any order, each at most once unless its entry
+ * says it checks that itself (again); an unknown word is an error, or with
+ * rule NULL (the algorithms after main or quick) the end of the list.  ctx starts with the rule's
+ * seen[KW_MAX]: the keyword token of each option given, for messages.
+ */
+struct opt {
+	int (*fn)(struct cur *c, const struct token *kw, void *ctx);
+	bool again;
+};
+
+static int options(struct cur *c, const char *rule, const struct opt *table, void *ctx)
+{
+	const struct token **seen = ctx;
+	struct token *t;
+
+	while ((t = peek(c))) {
+		enum kw k = keyword(t);
+
+		if (!table[k].fn && !rule)
+			return 0;	/* a phase's list (rule NULL) ends at another word */
+		c->i++;
+		if (!table[k].fn)
+			return err_at(c, t, "%s: unexpected \"%s\"", rule, t->text ? t->text : "=");
+		if (!table[k].again && seen[k])
+			return err_at(c, t, "%s given twice", t->text);
+		seen[k] = t;
+		if (table[k].fn(c, t, ctx))
+			return -1;
+	}
+	return 0;
+}
+
+/* The next word must be keyword kw (spelt w). */
+static int expect(struct cur *c, const char *rule, enum kw kw, const char *w)
+{
+	struct token *t = next(c);
+
+	if (keyword(t) == kw)
+		return 0;
+	return err_at(c, t, "%s: expected \"%s\"%s%s%s", rule, w, t ? ", got \"" : "",
+		      t && t->text ? t->text : "", t ? "\"" : "");
+}
+
+/* What flows and ike rules share: selectors, protocol, tunnel endpoints. */
+struct head {
+	const struct token *seen[KW_MAX];	/* first: see options() */
+	struct sel src, dst;
+	const struct token *t_proto;
+	uint8_t proto;
+	struct kipsec_addr local, peer;
+};
+
+/* "[proto P] from S [port N] to D [port N]" */
+static int flow_head(struct cur *c, const char *rule, struct head *h)
+{
+	h->t_proto = take(c, KW_PROTO);
+	if (h->t_proto && proto_arg(c, &h->proto))
+		return -1;
+	if (expect(c, rule, KW_FROM, "from") || selector(c, "from", &h->src) ||
+	    expect(c, rule, KW_TO, "to") || selector(c, "to", &h->dst))
+		return -1;
+	return 0;
+}
+
+static int opt_local(struct cur *c, const struct token *kw, void *ctx)
+{
+	(void)kw;
+	return addr_arg(c, "local", &((struct head *)ctx)->local);
+}
+
+static int opt_peer(struct cur *c, const struct token *kw, void *ctx)
+{
+	(void)kw;
+	return addr_arg(c, "peer", &((struct head *)ctx)->peer);
+}
+
+static int sel_families(struct cur *c, const struct head *h)
+{
+	if (!h->src.any && !h->dst.any && h->src.addr.family != h->dst.addr.family)
+		return err_at(c, h->dst.tok, "from %s and to %s are of different address families",
+			      h->src.tok->text, h->dst.tok->text);
+	return 0;
+}
+
+/* The selectors' family: from the addresses, else the tunnel's, else fallback. */
+static uint16_t head_family(const struct head *h, uint16_t fallback)
+{
+	return !h->src.any ? h->src.addr.family : !h->dst.any ? h->dst.addr.family : fallback;
+}
+
+/* ICMP of the right version; ports only for protocols that have them. */
+static int proto_check(struct cur *c, const struct head *h, uint16_t family)
+{
+	if (h->proto == IPPROTO_ICMP && family == AF_INET6)
+		return err_at(c, h->t_proto, "proto icmp in an IPv6 flow: use proto icmp6");
+	if (h->proto == IPPROTO_ICMPV6 && family == AF_INET)
+		return err_at(c, h->t_proto, "proto icmp6 in an IPv4 flow: use proto icmp");
+	if ((h->src.port || h->dst.port) && h->proto != IPPROTO_TCP && h->proto != IPPROTO_UDP &&
+	    h->proto != IPPROTO_SCTP)
+		return err_at(c, h->src.port ? h->src.port_tok : h->dst.port_tok,
+			      "port needs proto tcp, udp or sctp");
+	return 0;
+}
+
+/* A parsed selector as the kernel and ipsecd take it: "any" is 0/0. */
+static struct ike_sel sel_of(const struct sel *s, uint16_t family)
+{
+	struct ike_sel r = { .addr = { .family = family }, .port = (uint16_t)s->port };
+
+	if (!s->any) {
+		r.addr = s->addr;
+		r.plen = s->plen;
+	}
+	return r;
+}
+
+/* The KIPSEC_MODE_* of the keyword "tunnel" or "transport". */
+static uint8_t mode_of(enum kw kw)
+{
+	return kw == KW_TUNNEL ? KIPSEC_MODE_TUNNEL : KIPSEC_MODE_TRANSPORT;
 }
 
 /* ---- flow ---- */
@@ -246,188 +424,169 @@ static int proto_arg(struct cur *c, uint8_t *proto)
 #define TYPE_BYPASS	3
 #define TYPE_DENY	4
 
-static int once(struct cur *c, const struct token **seen, const char *kw)
-{
-	const struct token *t = &c->t[c->i - 1];
+struct flow_ctx {
+	struct head h;			/* first: see options() */
+	uint8_t sa_proto, mode, dirs;	/* dirs 0: both */
+	const struct token *t_mode;
+	uint32_t prio, reqid;
+	int type;
+};
 
-	if (*seen)
-		return err_at(c, t, "%s given twice", kw);
-	*seen = t;
+static int flow_type(struct cur *c, const struct token *kw, void *ctx)
+{
+	static const char *const names[] = {
+		[TYPE_REQUIRE] = "require", [TYPE_USE] = "use",
+		[TYPE_BYPASS] = "bypass", [TYPE_DENY] = "deny",
+	};
+	struct flow_ctx *x = ctx;
+	struct token *v = arg_word(c, kw->text);
+
+	if (!v)
+		return -1;
+	for (int i = TYPE_REQUIRE; i <= TYPE_DENY; i++) {
+		if (!strcmp(v->text, names[i])) {
+			x->type = i;
+			return 0;
+		}
+	}
+	return err_at(c, v, "unknown flow type \"%s\" (require, use, bypass or deny)", v->text);
+}
+
+static int flow_mode(struct cur *c, const struct token *kw, void *ctx)
+{
+	struct flow_ctx *x = ctx;
+
+	if (x->t_mode)
+		return err_at(c, kw, "mode (tunnel/transport) given twice");
+	x->t_mode = kw;
+	x->mode = mode_of(keyword(kw));
 	return 0;
 }
 
-static int parse_flow(struct cur *c, struct ruleset *rs, unsigned int line)
+static int flow_prio(struct cur *c, const struct token *kw, void *ctx)
 {
-	const struct token *t_local = NULL, *t_peer = NULL, *t_type = NULL, *t_mode = NULL,
-			   *t_prio = NULL, *t_reqid = NULL, *t_proto = NULL;
-	uint8_t sa_proto = IPPROTO_ESP, proto = 0, mode = 0;
-	uint8_t dirs = 0;	/* 0: both */
-	struct kipsec_addr local = { 0 }, peer = { 0 };
-	struct sel src = { 0 }, dst = { 0 };
-	uint32_t prio = DEFAULT_PRIORITY, reqid = 0;
-	int type = TYPE_REQUIRE;
-	uint16_t family;
-	struct token *t;
+	(void)kw;
+	return number_arg(c, "priority", UINT32_MAX, &((struct flow_ctx *)ctx)->prio);
+}
 
-	if (take(c, "esp"))
-		sa_proto = IPPROTO_ESP;
-	else if (take(c, "ah"))
-		sa_proto = IPPROTO_AH;
-	if (take(c, "in"))
-		dirs = KIPSEC_DIR_IN;
-	else if (take(c, "out"))
-		dirs = KIPSEC_DIR_OUT;
-	if (take(c, "proto")) {
-		t_proto = &c->t[c->i - 1];
-		if (proto_arg(c, &proto))
-			return -1;
+static int flow_reqid(struct cur *c, const struct token *kw, void *ctx)
+{
+	(void)kw;
+	return number_arg(c, "reqid", UINT32_MAX, &((struct flow_ctx *)ctx)->reqid);
+}
+
+static int flow_late_dir(struct cur *c, const struct token *kw, void *ctx)
+{
+	(void)ctx;
+	return err_at(c, kw, "the direction (in/out) comes right after \"flow esp|ah\"");
+}
+
+static const struct opt flow_opts[KW_MAX] = {
+	[KW_LOCAL] = { opt_local }, [KW_PEER] = { opt_peer }, [KW_TYPE] = { flow_type },
+	[KW_TUNNEL] = { flow_mode, true }, [KW_TRANSPORT] = { flow_mode, true },
+	[KW_PRIORITY] = { flow_prio }, [KW_REQID] = { flow_reqid },
+	[KW_IN] = { flow_late_dir, true }, [KW_OUT] = { flow_late_dir, true },
+};
+
+/* The tunnel endpoints against the type and the mode (ipsec.conf(5)). */
+static int flow_check_sa(struct cur *c, struct flow_ctx *x)
+{
+	const struct token *t_local = x->h.seen[KW_LOCAL], *t_peer = x->h.seen[KW_PEER];
+
+	if (x->type == TYPE_BYPASS || x->type == TYPE_DENY) {
+		const struct token *t = t_peer ? t_peer : t_local ? t_local :
+					x->t_mode ? x->t_mode : x->h.seen[KW_REQID];
+
+		if (t)
+			return err_at(c, t, "type %s takes no %s: no SA is involved",
+				      x->type == TYPE_BYPASS ? "bypass" : "deny", t->text);
+		return 0;
 	}
-	t = next(c);
-	if (!is_word(t, "from"))
-		return err_at(c, t, "flow: expected \"from\"%s%s%s", t ? ", got \"" : "",
-			      t ? t->text : "", t ? "\"" : "");
-	if (selector(c, "from", &src))
-		return -1;
-	t = next(c);
-	if (!is_word(t, "to"))
-		return err_at(c, t, "flow: expected \"to\"%s%s%s", t ? ", got \"" : "",
-			      t ? t->text : "", t ? "\"" : "");
-	if (selector(c, "to", &dst))
-		return -1;
-
-	while ((t = next(c))) {
-		if (is_word(t, "local")) {
-			if (once(c, &t_local, "local") || addr_arg(c, "local", &local))
-				return -1;
-		} else if (is_word(t, "peer")) {
-			if (once(c, &t_peer, "peer") || addr_arg(c, "peer", &peer))
-				return -1;
-		} else if (is_word(t, "type")) {
-			struct token *v;
-
-			if (once(c, &t_type, "type") || !(v = arg_word(c, "type")))
-				return -1;
-			if (!strcmp(v->text, "require"))
-				type = TYPE_REQUIRE;
-			else if (!strcmp(v->text, "use"))
-				type = TYPE_USE;
-			else if (!strcmp(v->text, "bypass"))
-				type = TYPE_BYPASS;
-			else if (!strcmp(v->text, "deny"))
-				type = TYPE_DENY;
-			else
-				return err_at(c, v, "unknown flow type \"%s\" (require, use, bypass or deny)",
-					      v->text);
-		} else if (is_word(t, "tunnel") || is_word(t, "transport")) {
-			if (once(c, &t_mode, "mode (tunnel/transport)"))
-				return -1;
-			mode = is_word(t, "tunnel") ? KIPSEC_MODE_TUNNEL : KIPSEC_MODE_TRANSPORT;
-		} else if (is_word(t, "priority")) {
-			if (once(c, &t_prio, "priority") || number_arg(c, "priority", UINT32_MAX, &prio))
-				return -1;
-		} else if (is_word(t, "reqid")) {
-			if (once(c, &t_reqid, "reqid") || number_arg(c, "reqid", UINT32_MAX, &reqid))
-				return -1;
-		} else if (is_word(t, "in") || is_word(t, "out")) {
-			return err_at(c, t, "the direction (in/out) comes right after \"flow esp|ah\"");
-		} else {
-			return err_at(c, t, "flow: unexpected \"%s\"", t->text ? t->text : "=");
-		}
+	if (!x->mode) {
+		if (t_local && !t_peer)
+			return err_at(c, t_local, "local needs a peer");
+		x->mode = t_peer ? KIPSEC_MODE_TUNNEL : KIPSEC_MODE_TRANSPORT;
 	}
+	if (x->mode == KIPSEC_MODE_TUNNEL && !t_peer)
+		return err_at(c, x->t_mode, "tunnel mode needs a peer (the remote tunnel endpoint)");
+	if (x->mode == KIPSEC_MODE_TRANSPORT && (t_peer || t_local))
+		return err_at(c, t_peer ? t_peer : t_local,
+			      "transport mode takes no %s: the flow's own addresses are the endpoints",
+			      t_peer ? "peer" : "local");
+	return 0;
+}
 
-	/* The selector's family: from the addresses, else the tunnel's. */
-	if (!src.any && !dst.any && src.addr.family != dst.addr.family)
-		return err_at(c, dst.tok, "from %s and to %s are of different address families",
-			      src.tok->text, dst.tok->text);
-	if (t_local && t_peer && local.family != peer.family) {
+static int flow_check(struct cur *c, struct flow_ctx *x, uint16_t *family)
+{
+	const struct token *t_local = x->h.seen[KW_LOCAL], *t_peer = x->h.seen[KW_PEER];
+
+	if (sel_families(c, &x->h))
+		return -1;
+	if (t_local && t_peer && x->h.local.family != x->h.peer.family) {
 		char l[KIPSEC_ADDR_STRLEN], p[KIPSEC_ADDR_STRLEN];
 
 		/* t_local and t_peer are the keywords: name the addresses. */
 		return err_at(c, t_peer, "local %s and peer %s are of different address families",
-			      kipsec_addr_ntop(&local, l, sizeof(l)),
-			      kipsec_addr_ntop(&peer, p, sizeof(p)));
+			      kipsec_addr_ntop(&x->h.local, l, sizeof(l)),
+			      kipsec_addr_ntop(&x->h.peer, p, sizeof(p)));
 	}
-	family = !src.any ? src.addr.family : !dst.any ? dst.addr.family :
-		 t_peer ? peer.family : t_local ? local.family : AF_INET;
-	if (proto == IPPROTO_ICMP && family == AF_INET6)
-		return err_at(c, t_proto, "proto icmp in an IPv6 flow: use proto icmp6");
-	if (proto == IPPROTO_ICMPV6 && family == AF_INET)
-		return err_at(c, t_proto, "proto icmp6 in an IPv4 flow: use proto icmp");
-	if ((src.port || dst.port) && proto != IPPROTO_TCP && proto != IPPROTO_UDP &&
-	    proto != IPPROTO_SCTP)
-		return err_at(c, src.port ? src.port_tok : dst.port_tok,
-			      "port needs proto tcp, udp or sctp");
-	if (type == TYPE_BYPASS || type == TYPE_DENY) {
-		const struct token *x = t_peer ? t_peer : t_local ? t_local : t_mode ? t_mode : t_reqid;
+	*family = head_family(&x->h, t_peer ? x->h.peer.family :
+				     t_local ? x->h.local.family : AF_INET);
+	if (proto_check(c, &x->h, *family))
+		return -1;
+	return flow_check_sa(c, x);
+}
 
-		if (x)
-			return err_at(c, x, "type %s takes no %s: no SA is involved",
-				      type == TYPE_BYPASS ? "bypass" : "deny", x->text);
-	} else {
-		if (!mode) {
-			if (t_local && !t_peer)
-				return err_at(c, t_local, "local needs a peer");
-			mode = t_peer ? KIPSEC_MODE_TUNNEL : KIPSEC_MODE_TRANSPORT;
-		}
-		if (mode == KIPSEC_MODE_TUNNEL && !t_peer)
-			return err_at(c, t_mode, "tunnel mode needs a peer (the remote tunnel endpoint)");
-		if (mode == KIPSEC_MODE_TRANSPORT && (t_peer || t_local))
-			return err_at(c, t_peer ? t_peer : t_local,
-				      "transport mode takes no %s: the flow's own addresses are the endpoints",
-				      t_peer ? "peer" : "local");
-	}
+/* The flow's policies: out and in mirrored, or the one direction given. */
+static int flow_build(struct cur *c, struct ruleset *rs, unsigned int line,
+		      const struct flow_ctx *x, uint16_t family)
+{
+	static const uint8_t actions[] = {
+		[TYPE_REQUIRE] = KIPSEC_ACTION_PROTECT, [TYPE_USE] = KIPSEC_ACTION_PROTECT,
+		[TYPE_BYPASS] = KIPSEC_ACTION_BYPASS, [TYPE_DENY] = KIPSEC_ACTION_DISCARD,
+	};
+	const struct kipsec_flow f = {
+		.src = sel_of(&x->h.src, family), .dst = sel_of(&x->h.dst, family),
+		.proto = x->h.proto, .action = actions[x->type],
+		.level = x->type == TYPE_USE ? KIPSEC_LEVEL_USE : KIPSEC_LEVEL_REQUIRE,
+		.sa_proto = x->sa_proto, .mode = x->mode, .priority = x->prio, .reqid = x->reqid,
+		.local = x->h.local, .peer = x->h.peer,
+	};
+	struct kipsec_policy p[2];
+	int n = kipsec_flow_policies(&f, x->dirs, p);
 
-	for (int d = 0; d < 2; d++) {
-		uint8_t dir = d == 0 ? KIPSEC_DIR_OUT : KIPSEC_DIR_IN;
-		/* The inbound flow is the outbound one mirrored (OpenBSD). */
-		bool in = dir == KIPSEC_DIR_IN && !dirs;
-		const struct sel *s = in ? &dst : &src, *ds = in ? &src : &dst;
-		struct rule r = { .kind = RULE_FLOW, .line = line };
-		struct kipsec_policy *p = &r.u.pol;
+	for (int i = 0; i < n; i++) {
+		struct rule r = { .kind = RULE_FLOW, .line = line, .u.pol = p[i] };
 
-		if (dirs && dirs != dir)
-			continue;
-		p->src = s->addr;
-		p->src_plen = s->any ? 0 : s->plen;
-		p->dst = ds->addr;
-		p->dst_plen = ds->any ? 0 : ds->plen;
-		if (s->any)
-			memset(&p->src, 0, sizeof(p->src));
-		if (ds->any)
-			memset(&p->dst, 0, sizeof(p->dst));
-		p->src.family = p->dst.family = family;
-		p->proto = proto;
-		p->sport = (uint16_t)s->port;
-		p->dport = (uint16_t)ds->port;
-		p->dir = dir;
-		p->priority = prio;
-		switch (type) {
-		case TYPE_BYPASS:
-			p->action = KIPSEC_ACTION_BYPASS;
-			break;
-		case TYPE_DENY:
-			p->action = KIPSEC_ACTION_DISCARD;
-			break;
-		default:
-			p->action = KIPSEC_ACTION_PROTECT;
-			p->level = type == TYPE_USE ? KIPSEC_LEVEL_USE : KIPSEC_LEVEL_REQUIRE;
-			p->has_tmpl = true;
-			p->tmpl.proto = sa_proto;
-			p->tmpl.mode = mode;
-			p->tmpl.reqid = reqid;
-			/* The peer is always the remote end, whatever the direction. */
-			if (dir == KIPSEC_DIR_OUT) {
-				p->tmpl.src = local;
-				p->tmpl.dst = peer;
-			} else {
-				p->tmpl.src = peer;
-				p->tmpl.dst = local;
-			}
-		}
 		if (add_rule(rs, &r))
 			return err_at(c, NULL, "out of memory");
 	}
 	return 0;
+}
+
+/*
+ * flow [esp|ah] [in|out] [proto P] from S [port N] to D [port N]
+ *      [local A] [peer A] [type T] [tunnel|transport] [priority N] [reqid N]
+ */
+static int parse_flow(struct cur *c, struct ruleset *rs, unsigned int line)
+{
+	struct flow_ctx x = {
+		.sa_proto = IPPROTO_ESP, .prio = DEFAULT_PRIORITY, .type = TYPE_REQUIRE,
+	};
+	uint16_t family = AF_INET;
+
+	if (take(c, KW_AH))
+		x.sa_proto = IPPROTO_AH;
+	else
+		take(c, KW_ESP);
+	if (take(c, KW_IN))
+		x.dirs = KIPSEC_DIR_IN;
+	else if (take(c, KW_OUT))
+		x.dirs = KIPSEC_DIR_OUT;
+	if (flow_head(c, "flow", &x.h) || options(c, "flow", flow_opts, &x) ||
+	    flow_check(c, &x, &family))
+		return -1;
+	return flow_build(c, rs, line, &x, family);
 }
 
 /* ---- manual SAs ---- */
@@ -679,23 +838,6 @@ static void set_alg(struct kipsec_alg *a, const struct kipsec_alg_desc *d, const
 	a->icv_len = d->icv_len;
 }
 
-/* Decimal or 0x hexadecimal, 64 bits, never signed: a lifetime limit. */
-static int parse_u64(const char *s, uint64_t *v)
-{
-	int base = 10;
-	char *end;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (!*s || strspn(s, base == 16 ? "0123456789abcdefABCDEF" : "0123456789") != strlen(s))
-		return -EINVAL;
-	errno = 0;
-	*v = strtoull(s, &end, base);
-	return errno ? -ERANGE : 0;
-}
-
 /*
  * soft|hard LIMIT N [LIMIT N ...], LIMIT = bytes | packets | seconds (since
  * the SA was added) | use-seconds (since its first packet): RFC 4301
@@ -742,170 +884,330 @@ static int parse_lifetime(struct cur *c, const char *kw, struct kipsec_lifetime 
 	return 0;
 }
 
-static int parse_sa(struct cur *c, struct ruleset *rs, uint8_t proto, unsigned int line)
+struct sa_ctx {
+	const struct token *seen[KW_MAX];	/* first: see options() */
+	uint8_t proto, mode;
+	const char *pname;
+	uint32_t spi[2];
+	int nspi;
+	const struct kipsec_alg_desc *enc, *auth;
+	struct keyspec ek, ak;
+	uint32_t replay, reqid;
+	uint32_t mark, mark_mask;
+	uint32_t encap_sport;		/* udpencap: our UDP port (4500) */
+	uint32_t encap_port;		/* udpencap: the peer's UDP port */
+	uint32_t ifindex;
+	struct kipsec_lifetime soft, hard;
+};
+
+static int sa_spi(struct cur *c, const struct token *kw, void *ctx)
 {
-	const struct token *t_spi = NULL, *t_enc = NULL, *t_auth = NULL, *t_enckey = NULL,
-			   *t_authkey = NULL, *t_replay = NULL, *t_esn = NULL, *t_reqid = NULL,
-			   *t_soft = NULL, *t_hard = NULL;
-	const struct kipsec_alg_desc *enc = NULL, *auth = NULL;
-	struct kipsec_lifetime soft = { 0 }, hard = { 0 };
-	struct keyspec *ek = NULL, *ak = NULL;
-	struct kipsec_addr from, to;
-	const struct token *t_from, *t_to;
-	uint32_t spi[2], replay = KIPSEC_REPLAY_WINDOW_DEFAULT, reqid = 0;
-	uint8_t mode = KIPSEC_MODE_TUNNEL;	/* OpenBSD's default for manual SAs */
-	const char *pname = proto == IPPROTO_ESP ? "esp" : "ah";
-	struct token *t;
-	int nspi = 0, r = -1;
+	struct sa_ctx *x = ctx;
 
-	ek = calloc(1, sizeof(*ek));
-	ak = calloc(1, sizeof(*ak));
-	if (!ek || !ak) {
-		err_at(c, NULL, "out of memory");
-		goto out;
-	}
-	if (take(c, "tunnel"))
-		mode = KIPSEC_MODE_TUNNEL;
-	else if (take(c, "transport"))
-		mode = KIPSEC_MODE_TRANSPORT;
-	t = next(c);
-	if (!is_word(t, "from")) {
-		err_at(c, t, "%s: expected \"from\"%s%s%s", pname, t ? ", got \"" : "",
-		       t && t->text ? t->text : "", t ? "\"" : "");
-		goto out;
-	}
-	t_from = peek(c);
-	if (addr_arg(c, "from", &from))
-		goto out;
-	t = next(c);
-	if (!is_word(t, "to")) {
-		err_at(c, t, "%s: expected \"to\"%s%s%s", pname, t ? ", got \"" : "",
-		       t && t->text ? t->text : "", t ? "\"" : "");
-		goto out;
-	}
-	t_to = peek(c);
-	if (addr_arg(c, "to", &to))
-		goto out;
-	if (from.family != to.family) {
-		err_at(c, t_to, "from %s and to %s are of different address families (%s, %s)",
-		       t_from->text, t_to->text, family_word(from.family), family_word(to.family));
-		goto out;
-	}
-
-	while ((t = next(c))) {
-		if (is_word(t, "spi")) {
-			if (once(c, &t_spi, "spi") || parse_spis(c, spi, &nspi))
-				goto out;
-		} else if (is_word(t, "enc")) {
-			if (once(c, &t_enc, "enc") || !(enc = alg_arg(c, KIPSEC_ALG_ENC)))
-				goto out;
-		} else if (is_word(t, "auth")) {
-			if (once(c, &t_auth, "auth") || !(auth = alg_arg(c, KIPSEC_ALG_AUTH)))
-				goto out;
-		} else if (is_word(t, "enckey")) {
-			if (once(c, &t_enckey, "enckey") || parse_keys(c, "enckey", ek))
-				goto out;
-		} else if (is_word(t, "authkey")) {
-			if (once(c, &t_authkey, "authkey") || parse_keys(c, "authkey", ak))
-				goto out;
-		} else if (is_word(t, "replay")) {
-			if (once(c, &t_replay, "replay") ||
-			    number_arg(c, "replay", KIPSEC_REPLAY_WINDOW_MAX, &replay))
-				goto out;
-		} else if (is_word(t, "esn")) {
-			if (once(c, &t_esn, "esn"))
-				goto out;
-		} else if (is_word(t, "reqid")) {
-			if (once(c, &t_reqid, "reqid") || number_arg(c, "reqid", UINT32_MAX, &reqid))
-				goto out;
-		} else if (is_word(t, "soft")) {
-			if (once(c, &t_soft, "soft") || parse_lifetime(c, "soft", &soft))
-				goto out;
-		} else if (is_word(t, "hard")) {
-			if (once(c, &t_hard, "hard") || parse_lifetime(c, "hard", &hard))
-				goto out;
-		} else if (is_word(t, "tunnel") || is_word(t, "transport")) {
-			err_at(c, t, "the mode (tunnel/transport) comes right after \"%s\"", pname);
-			goto out;
-		} else {
-			err_at(c, t, "%s: unexpected \"%s\"", pname, t->text ? t->text : "=");
-			goto out;
-		}
-	}
-	if (!t_spi) {
-		err_at(c, NULL, "%s SA needs an spi", pname);
-		goto out;
-	}
-	/* A soft limit comes before its hard one, or it warns of nothing. */
-	if ((soft.bytes && hard.bytes && soft.bytes > hard.bytes) ||
-	    (soft.packets && hard.packets && soft.packets > hard.packets) ||
-	    (soft.add_secs && hard.add_secs && soft.add_secs > hard.add_secs) ||
-	    (soft.use_secs && hard.use_secs && soft.use_secs > hard.use_secs)) {
-		err_at(c, t_soft, "a soft lifetime limit is above its hard limit");
-		goto out;
-	}
-	if (proto == IPPROTO_AH) {
-		if (t_enc || t_enckey) {
-			err_at(c, t_enc ? t_enc : t_enckey,
-			       "ah takes no encryption: AH only authenticates (RFC 4302)");
-			goto out;
-		}
-	} else if (!enc) {
-		enc = kipsec_alg_by_name("aes", KIPSEC_ALG_ENC);	/* OpenBSD's default */
-	}
-	if (enc && enc->aead) {
-		if (t_auth || t_authkey) {
-			err_at(c, t_auth ? t_auth : t_authkey,
-			       "%s is an AEAD cipher: it authenticates by itself, no auth (%s)",
-			       enc->name, enc->ref);
-			goto out;
-		}
-	} else if (!auth) {
-		auth = kipsec_alg_by_name("hmac-sha2-256", KIPSEC_ALG_AUTH);
-	}
-	/* From here on auth is unset only for an AEAD, which took no authkey. */
-	if (enc && check_keys(c, "enckey", ek, enc, nspi, t_enc))
-		goto out;
-	if (auth && check_keys(c, "authkey", ak, auth, nspi, t_auth))
-		goto out;
-
-	for (int i = 0; i < nspi; i++) {
-		struct rule rl = { .kind = RULE_SA, .line = line };
-		struct kipsec_sa *sa = &rl.u.sa;
-
-		/* The second SPI names the reverse SA (OpenBSD "spi A:B"). */
-		sa->src = i ? to : from;
-		sa->dst = i ? from : to;
-		sa->spi = spi[i];
-		sa->proto = proto;
-		sa->mode = mode;
-		sa->reqid = reqid;
-		sa->replay_window = replay;
-		sa->flags = t_esn ? KIPSEC_SA_F_ESN : 0;
-		sa->soft = soft;
-		sa->hard = hard;
-		if (enc)
-			set_alg(&sa->enc, enc, ek->key[ek->n == 2 ? i : 0], ek->n ? ek->len[ek->n == 2 ? i : 0] : 0);
-		if (auth)
-			set_alg(&sa->auth, auth, ak->key[ak->n == 2 ? i : 0], ak->n ? ak->len[ak->n == 2 ? i : 0] : 0);
-		r = add_rule(rs, &rl);
-		kipsec_sa_wipe(sa);
-		if (r) {
-			err_at(c, NULL, "out of memory");
-			goto out;
-		}
-	}
-	r = 0;
-out:
-	if (ek)
-		explicit_bzero(ek, sizeof(*ek));
-	if (ak)
-		explicit_bzero(ak, sizeof(*ak));
-	free(ek);
-	free(ak);
-	return r;
+	(void)kw;
+	return parse_spis(c, x->spi, &x->nspi);
 }
 
+static int sa_alg(struct cur *c, const struct token *kw, void *ctx)
+{
+	struct sa_ctx *x = ctx;
+
+	if (keyword(kw) == KW_ENC)
+		return (x->enc = alg_arg(c, KIPSEC_ALG_ENC)) ? 0 : -1;
+	return (x->auth = alg_arg(c, KIPSEC_ALG_AUTH)) ? 0 : -1;
+}
+
+static int sa_key(struct cur *c, const struct token *kw, void *ctx)
+{
+	struct sa_ctx *x = ctx;
+
+	return parse_keys(c, kw->text, keyword(kw) == KW_ENCKEY ? &x->ek : &x->ak);
+}
+
+static int sa_replay(struct cur *c, const struct token *kw, void *ctx)
+{
+	(void)kw;
+	return number_arg(c, "replay", KIPSEC_REPLAY_WINDOW_MAX, &((struct sa_ctx *)ctx)->replay);
+}
+
+static int sa_esn(struct cur *c, const struct token *kw, void *ctx)
+{
+	(void)c, (void)kw, (void)ctx;
+	return 0;	/* seen[KW_ESN] is the flag */
+}
+
+static int sa_reqid(struct cur *c, const struct token *kw, void *ctx)
+{
+	(void)kw;
+	return number_arg(c, "reqid", UINT32_MAX, &((struct sa_ctx *)ctx)->reqid);
+}
+
+/* "mark N[/MASK]": the mark of what the SA decrypts, all 32 bits by default. */
+static int sa_mark(struct cur *c, const struct token *kw, void *ctx)
+{
+	struct sa_ctx *x = ctx;
+	struct token *t = arg_word(c, "mark");
+	char *slash, buf[32];
+
+	(void)kw;
+	if (!t)
+		return -1;
+	if (strlen(t->text) >= sizeof(buf))
+		return err_at(c, t, "bad mark \"%s\" (N or N/MASK, 32 bits each)", t->text);
+	strcpy(buf, t->text);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	x->mark_mask = UINT32_MAX;
+	if (parse_u32(buf, &x->mark) || (slash && parse_u32(slash, &x->mark_mask)))
+		return err_at(c, t, "bad mark \"%s\" (N or N/MASK, 32 bits each)", t->text);
+	if (!x->mark_mask)
+		return err_at(c, t, "mark \"%s\": a mask of 0 sets nothing", t->text);
+	if (x->mark & ~x->mark_mask)
+		return err_at(c, t, "mark \"%s\": the mark has bits outside its mask", t->text);
+	return 0;
+}
+
+/* One port of "udpencap SPORT:DPORT", 1-65535. */
+static int encap_port_piece(struct cur *c, const struct token *kw, uint32_t *v)
+{
+	struct piece p;
+
+	next_piece(c, &p);
+	if (p.type != P_WORD || parse_u32(p.text, v) || !*v || *v > UINT16_MAX)
+		return err_at(c, p.tok ? p.tok : kw,
+			      "bad udpencap ports (udpencap [port N] or udpencap SPORT:DPORT, 1-65535)");
+	return 0;
+}
+
+/* "udpencap SPORT:DPORT", the canonical form: the first SA's own ports. */
+static int encap_ports(struct cur *c, const struct token *kw, struct sa_ctx *x)
+{
+	struct piece colon;
+
+	if (encap_port_piece(c, kw, &x->encap_sport))
+		return -1;
+	if (!colon_next(c))
+		return err_at(c, kw, "udpencap SPORT:DPORT needs both ports");
+	next_piece(c, &colon);
+	return encap_port_piece(c, kw, &x->encap_port);
+}
+
+/*
+ * "udpencap [port N]": ESP in UDP (RFC 3948), from our port 4500 to the
+ * peer's N (4500 unless a NAT in front of the peer maps it elsewhere).
+ */
+static int sa_udpencap(struct cur *c, const struct token *kw, void *ctx)
+{
+	struct sa_ctx *x = ctx;
+	const struct token *t = peek(c);
+
+	if (x->proto != IPPROTO_ESP)
+		return err_at(c, kw, "udpencap is for esp only: RFC 3948 encapsulates ESP, not AH");
+	x->encap_sport = KIPSEC_ENCAP_PORT;
+	x->encap_port = KIPSEC_ENCAP_PORT;
+	if (t && t->type == T_WORD && isdigit((unsigned char)t->text[c->off]))
+		return encap_ports(c, kw, x);
+	if (!take(c, KW_PORT))
+		return 0;
+	if (number_arg(c, "port", UINT16_MAX, &x->encap_port))
+		return -1;
+	if (!x->encap_port)
+		return err_at(c, NULL, "udpencap: port 0 is no port (1-65535)");
+	return 0;
+}
+
+/*
+ * "interface NAME": a route-based tunnel (ip link add NAME type kipsec).
+ * The name is resolved now, so that a missing interface is reported at its
+ * line; the kernel refuses one that is not kipsec's.
+ */
+static int iface_arg(struct cur *c, uint32_t *ifindex)
+{
+	struct token *t = arg_word(c, "interface");
+
+	if (!t)
+		return -1;
+	if (strlen(t->text) >= IF_NAMESIZE)
+		return err_at(c, t, "interface name \"%s\" is too long", t->text);
+	*ifindex = if_nametoindex(t->text);
+	if (!*ifindex)
+		return err_at(c, t, "no interface \"%s\" (ip link add %s type kipsec)", t->text,
+			      t->text);
+	return 0;
+}
+
+static int sa_iface(struct cur *c, const struct token *kw, void *ctx)
+{
+	(void)kw;
+	return iface_arg(c, &((struct sa_ctx *)ctx)->ifindex);
+}
+
+static int sa_life(struct cur *c, const struct token *kw, void *ctx)
+{
+	struct sa_ctx *x = ctx;
+
+	return parse_lifetime(c, kw->text, keyword(kw) == KW_SOFT ? &x->soft : &x->hard);
+}
+
+static int sa_late_mode(struct cur *c, const struct token *kw, void *ctx)
+{
+	return err_at(c, kw, "the mode (tunnel/transport) comes right after \"%s\"",
+		      ((struct sa_ctx *)ctx)->pname);
+}
+
+static const struct opt sa_opts[KW_MAX] = {
+	[KW_SPI] = { sa_spi }, [KW_ENC] = { sa_alg }, [KW_AUTH] = { sa_alg },
+	[KW_ENCKEY] = { sa_key }, [KW_AUTHKEY] = { sa_key }, [KW_REPLAY] = { sa_replay },
+	[KW_ESN] = { sa_esn }, [KW_REQID] = { sa_reqid }, [KW_SOFT] = { sa_life },
+	[KW_HARD] = { sa_life }, [KW_MARK] = { sa_mark }, [KW_UDPENCAP] = { sa_udpencap },
+	[KW_INTERFACE] = { sa_iface },
+	[KW_TUNNEL] = { sa_late_mode, true }, [KW_TRANSPORT] = { sa_late_mode, true },
+};
+
+/* "from A to B": an SA's endpoints are bare addresses of one family. */
+static int sa_hosts(struct cur *c, struct sa_ctx *x, struct kipsec_addr *from,
+		    struct kipsec_addr *to)
+{
+	const struct token *t_from, *t_to;
+
+	if (expect(c, x->pname, KW_FROM, "from"))
+		return -1;
+	t_from = peek(c);
+	if (addr_arg(c, "from", from) || expect(c, x->pname, KW_TO, "to"))
+		return -1;
+	t_to = peek(c);
+	if (addr_arg(c, "to", to))
+		return -1;
+	if (from->family != to->family)
+		return err_at(c, t_to, "from %s and to %s are of different address families (%s, %s)",
+			      t_from->text, t_to->text, family_word(from->family),
+			      family_word(to->family));
+	return 0;
+}
+
+/* The algorithms against the protocol, with OpenBSD's defaults. */
+static int sa_check_algs(struct cur *c, struct sa_ctx *x)
+{
+	const struct token *t_enc = x->seen[KW_ENC], *t_auth = x->seen[KW_AUTH];
+
+	if (x->proto == IPPROTO_AH) {
+		if (t_enc || x->seen[KW_ENCKEY])
+			return err_at(c, t_enc ? t_enc : x->seen[KW_ENCKEY],
+				      "ah takes no encryption: AH only authenticates (RFC 4302)");
+	} else if (!x->enc) {
+		x->enc = kipsec_alg_by_name("aes", KIPSEC_ALG_ENC);
+	}
+	if (x->enc && x->enc->aead) {
+		if (t_auth || x->seen[KW_AUTHKEY])
+			return err_at(c, t_auth ? t_auth : x->seen[KW_AUTHKEY],
+				      "%s is an AEAD cipher: it authenticates by itself, no auth (%s)",
+				      x->enc->name, x->enc->ref);
+	} else if (!x->auth) {
+		x->auth = kipsec_alg_by_name("hmac-sha2-256", KIPSEC_ALG_AUTH);
+	}
+	/* From here on auth is unset only for an AEAD, which took no authkey. */
+	if (x->enc && check_keys(c, "enckey", &x->ek, x->enc, x->nspi, t_enc))
+		return -1;
+	if (x->auth && check_keys(c, "authkey", &x->ak, x->auth, x->nspi, t_auth))
+		return -1;
+	return 0;
+}
+
+static int sa_check(struct cur *c, struct sa_ctx *x)
+{
+	const struct kipsec_lifetime *s = &x->soft, *h = &x->hard;
+
+	if (!x->seen[KW_SPI])
+		return err_at(c, NULL, "%s SA needs an spi", x->pname);
+	if (x->ifindex && x->mode != KIPSEC_MODE_TUNNEL)
+		return err_at(c, x->seen[KW_INTERFACE], "an interface's SA is in tunnel mode");
+	/* A soft limit comes before its hard one, or it warns of nothing. */
+	if ((s->bytes && h->bytes && s->bytes > h->bytes) ||
+	    (s->packets && h->packets && s->packets > h->packets) ||
+	    (s->add_secs && h->add_secs && s->add_secs > h->add_secs) ||
+	    (s->use_secs && h->use_secs && s->use_secs > h->use_secs))
+		return err_at(c, x->seen[KW_SOFT], "a soft lifetime limit is above its hard limit");
+	return sa_check_algs(c, x);
+}
+
+/* Key i of a keyspec: the second SPI's own key, or the one key of both. */
+static void sa_set_alg(struct kipsec_alg *a, const struct kipsec_alg_desc *d,
+		       const struct keyspec *ks, int i)
+{
+	int k = ks->n == 2 ? i : 0;
+
+	set_alg(a, d, ks->key[k], ks->n ? ks->len[k] : 0);
+}
+
+/* One SA per SPI: the second SPI names the reverse SA (OpenBSD "spi A:B"). */
+static int sa_build(struct cur *c, struct ruleset *rs, unsigned int line,
+		    const struct sa_ctx *x, const struct kipsec_addr *from,
+		    const struct kipsec_addr *to)
+{
+	for (int i = 0; i < x->nspi; i++) {
+		struct rule rl = { .kind = RULE_SA, .line = line };
+		struct kipsec_sa *sa = &rl.u.sa;
+		int err;
+
+		sa->src = i ? *to : *from;
+		sa->dst = i ? *from : *to;
+		sa->spi = x->spi[i];
+		sa->proto = x->proto;
+		sa->mode = x->mode;
+		sa->reqid = x->reqid;
+		sa->replay_window = x->replay;
+		sa->flags = x->seen[KW_ESN] ? KIPSEC_SA_F_ESN : 0;
+		sa->mark = x->mark;
+		sa->mark_mask = x->mark_mask;
+		/* "from" is this host: ours is 4500, the peer's the port given. */
+		if (x->encap_port) {
+			sa->encap_sport = i ? x->encap_port : x->encap_sport;
+			sa->encap_dport = i ? x->encap_sport : x->encap_port;
+		}
+		sa->ifindex = x->ifindex;
+		sa->soft = x->soft;
+		sa->hard = x->hard;
+		if (x->enc)
+			sa_set_alg(&sa->enc, x->enc, &x->ek, i);
+		if (x->auth)
+			sa_set_alg(&sa->auth, x->auth, &x->ak, i);
+		err = add_rule(rs, &rl);
+		kipsec_sa_wipe(sa);
+		if (err)
+			return err_at(c, NULL, "out of memory");
+	}
+	return 0;
+}
+
+/*
+ * esp|ah [tunnel|transport] from A to B spi S[:S2] [enc E] [auth A]
+ *        [enckey K[:K2]] [authkey K[:K2]] [replay N] [esn] [reqid N]
+ *        [mark N[/MASK]] [udpencap [port N | SPORT:DPORT]] [interface NAME]
+ *        [soft LIMITS] [hard LIMITS]
+ */
+static int parse_sa(struct cur *c, struct ruleset *rs, uint8_t proto, unsigned int line)
+{
+	struct kipsec_addr from, to;
+	struct sa_ctx *x = calloc(1, sizeof(*x));	/* keys: not on the stack */
+	int r = -1;
+
+	if (!x)
+		return err_at(c, NULL, "out of memory");
+	x->proto = proto;
+	x->pname = proto == IPPROTO_ESP ? "esp" : "ah";
+	x->replay = KIPSEC_REPLAY_WINDOW_DEFAULT;
+	x->mode = KIPSEC_MODE_TUNNEL;	/* OpenBSD's default for manual SAs */
+	if (take(c, KW_TRANSPORT))
+		x->mode = KIPSEC_MODE_TRANSPORT;
+	else
+		take(c, KW_TUNNEL);
+	if (!sa_hosts(c, x, &from, &to) && !options(c, x->pname, sa_opts, x) && !sa_check(c, x))
+		r = sa_build(c, rs, line, x, &from, &to);
+	explicit_bzero(x, sizeof(*x));
+	free(x);
+	return r;
+}
 
 /* ---- ike rules (for ipsecd) ---- */
 
@@ -977,89 +1279,128 @@ static int ike_psk(struct cur *c, struct ike_rule *r)
 	return 0;
 }
 
-/* main|quick [auth X] [enc X] [group X] [lifetime N], each at most once. */
-static int ike_phase(struct cur *c, bool quick, struct ike_rule *r)
-{
-	const char *ph = quick ? "quick" : "main";
-	const struct token *t_auth = NULL, *t_enc = NULL, *t_group = NULL, *t_life = NULL;
-	const struct ike_hash_desc *auth = NULL;
-	const struct ike_enc_desc *enc = NULL;
-	const struct ike_group_desc *group = NULL;
-	bool no_group = false;
-	uint32_t life = quick ? IKE_P2_LIFETIME : IKE_P1_LIFETIME;
-	struct token *t, *v;
+/* One phase's algorithms: main|quick [auth X] [enc X] [group X] [lifetime N]. */
+struct phase {
+	const struct token *seen[KW_MAX];	/* first: see options() */
+	bool quick, no_group;
+	const struct ike_hash_desc *auth;
+	const struct ike_enc_desc *enc;
+	const struct ike_group_desc *group;
+	uint32_t life;
+};
 
-	while ((t = peek(c))) {
-		if (is_word(t, "auth")) {
-			c->i++;
-			if (once(c, &t_auth, "auth") || !(v = arg_word(c, "auth")))
-				return -1;
-			auth = quick ? ike_p2_auth_by_name(v->text) : ike_p1_hash_by_name(v->text);
-			if (!auth)
-				return err_at(c, v, "unknown %s auth algorithm \"%s\" (%s)", ph, v->text,
-					      quick ? ike_p2_auth_list() : ike_p1_hash_list());
-		} else if (is_word(t, "enc")) {
-			c->i++;
-			if (once(c, &t_enc, "enc") || !(v = arg_word(c, "enc")))
-				return -1;
-			enc = quick ? ike_p2_enc_by_name(v->text) : ike_p1_enc_by_name(v->text);
-			if (!enc)
-				return err_at(c, v, "unknown %s enc algorithm \"%s\" (%s)", ph, v->text,
-					      quick ? ike_p2_enc_list() : ike_p1_enc_list());
-		} else if (is_word(t, "group")) {
-			c->i++;
-			if (once(c, &t_group, "group") || !(v = arg_word(c, "group")))
-				return -1;
-			if (!strcmp(v->text, "none")) {
-				if (!quick)
-					return err_at(c, v, "main mode needs a Diffie-Hellman group (%s)",
-						      "modp1024 or better");
-				no_group = true;
-			} else if (!(group = ike_group_by_name(v->text))) {
-				return err_at(c, v, "unknown group \"%s\" (%s)", v->text, ike_group_list());
-			}
-		} else if (is_word(t, "lifetime")) {
-			c->i++;
-			if (once(c, &t_life, "lifetime") || number_arg(c, "lifetime", UINT32_MAX, &life))
-				return -1;
-			if (life < 10)
-				return err_at(c, t_life, "%s lifetime %u is too short (10 seconds or more)",
-					      ph, life);
-		} else {
-			break;
-		}
+static const char *phase_name(const struct phase *ph)
+{
+	return ph->quick ? "quick" : "main";
+}
+
+/* auth X | enc X: the names of the phase's own algorithm tables. */
+static int phase_alg(struct cur *c, const struct token *kw, void *ctx)
+{
+	struct phase *ph = ctx;
+	struct token *v = arg_word(c, kw->text);
+	const char *list;
+	bool known;
+
+	if (!v)
+		return -1;
+	if (keyword(kw) == KW_ENC) {
+		ph->enc = ph->quick ? ike_p2_enc_by_name(v->text) : ike_p1_enc_by_name(v->text);
+		known = ph->enc;
+		list = ph->quick ? ike_p2_enc_list() : ike_p1_enc_list();
+	} else {
+		ph->auth = ph->quick ? ike_p2_auth_by_name(v->text) : ike_p1_hash_by_name(v->text);
+		known = ph->auth;
+		list = ph->quick ? ike_p2_auth_list() : ike_p1_hash_list();
 	}
-	if (!quick) {
-		/* OpenBSD's main mode defaults: hmac-sha1, aes (128), modp3072. */
-		if (!auth)
-			auth = ike_p1_hash_by_name("hmac-sha1");
-		if (!enc)
-			enc = ike_p1_enc_by_name("aes-128");
-		if (!group)
-			group = ike_group_by_name("modp3072");
-		r->p1_hash = auth->id;
-		r->p1_enc = enc->id;
-		r->p1_enc_bits = enc->key_bits;
-		r->p1_group = group->id;
-		r->p1_lifetime = life;
-		return 0;
+	if (!known)
+		return err_at(c, v, "unknown %s %s algorithm \"%s\" (%s)", phase_name(ph), kw->text,
+			      v->text, list);
+	return 0;
+}
+
+static int phase_group(struct cur *c, const struct token *kw, void *ctx)
+{
+	struct phase *ph = ctx;
+	struct token *v = arg_word(c, kw->text);
+
+	if (!v)
+		return -1;
+	if (!strcmp(v->text, "none")) {
+		if (!ph->quick)
+			return err_at(c, v, "main mode needs a Diffie-Hellman group (%s)",
+				      "modp1024 or better");
+		ph->no_group = true;
+	} else if (!(ph->group = ike_group_by_name(v->text))) {
+		return err_at(c, v, "unknown group \"%s\" (%s)", v->text, ike_group_list());
 	}
-	/* Quick mode: aes (128) with hmac-sha2-256, no PFS. */
-	if (!enc)
-		enc = ike_p2_enc_by_name("aes-128");
+	return 0;
+}
+
+static int phase_life(struct cur *c, const struct token *kw, void *ctx)
+{
+	struct phase *ph = ctx;
+
+	if (number_arg(c, "lifetime", UINT32_MAX, &ph->life))
+		return -1;
+	if (ph->life < 10)
+		return err_at(c, kw, "%s lifetime %u is too short (10 seconds or more)",
+			      phase_name(ph), ph->life);
+	return 0;
+}
+
+static const struct opt phase_opts[KW_MAX] = {
+	[KW_AUTH] = { phase_alg }, [KW_ENC] = { phase_alg }, [KW_GROUP] = { phase_group },
+	[KW_LIFETIME] = { phase_life },
+};
+
+/* OpenBSD's main mode defaults: hmac-sha1, aes (128), modp3072. */
+static void phase1_set(struct phase *ph, struct ike_rule *r)
+{
+	const struct ike_hash_desc *auth = ph->auth ? ph->auth : ike_p1_hash_by_name("hmac-sha1");
+	const struct ike_enc_desc *enc = ph->enc ? ph->enc : ike_p1_enc_by_name("aes-128");
+	const struct ike_group_desc *group = ph->group ? ph->group : ike_group_by_name("modp3072");
+
+	r->p1_hash = auth->id;
+	r->p1_enc = enc->id;
+	r->p1_enc_bits = enc->key_bits;
+	r->p1_group = group->id;
+	r->p1_lifetime = ph->life;
+}
+
+/* Quick mode: aes (128) with hmac-sha2-256, no PFS. */
+static int phase2_set(struct cur *c, struct phase *ph, struct ike_rule *r)
+{
+	const struct ike_enc_desc *enc = ph->enc ? ph->enc : ike_p2_enc_by_name("aes-128");
+	const struct ike_hash_desc *auth = ph->auth;
+
 	if (enc->aead && auth)
-		return err_at(c, t_auth, "%s is an AEAD cipher: it authenticates by itself, no auth",
-			      enc->name);
+		return err_at(c, ph->seen[KW_AUTH],
+			      "%s is an AEAD cipher: it authenticates by itself, no auth", enc->name);
 	if (!enc->aead && !auth)
 		auth = ike_p2_auth_by_name("hmac-sha2-256");
 	if (enc->id == ESP_NULL && !auth)
-		return err_at(c, t_enc, "enc null needs an auth algorithm");
+		return err_at(c, ph->seen[KW_ENC], "enc null needs an auth algorithm");
 	r->p2_enc = enc->id;
 	r->p2_enc_bits = enc->key_bits;
 	r->p2_auth = auth ? auth->id : 0;
-	r->p2_group = group && !no_group ? group->id : 0;
-	r->p2_lifetime = life;
+	r->p2_group = ph->group && !ph->no_group ? ph->group->id : 0;
+	r->p2_lifetime = ph->life;
 	return 0;
+}
+
+/* The phase's options (none: its defaults) into r. */
+static int ike_phase(struct cur *c, bool quick, struct ike_rule *r)
+{
+	struct phase ph = { .quick = quick, .life = quick ? IKE_P2_LIFETIME : IKE_P1_LIFETIME };
+
+	if (options(c, NULL, phase_opts, &ph))
+		return -1;
+	if (!quick) {
+		phase1_set(&ph, r);
+		return 0;
+	}
+	return phase2_set(c, &ph, r);
 }
 
 static bool host_sel(const struct sel *s)
@@ -1067,185 +1408,236 @@ static bool host_sel(const struct sel *s)
 	return !s->any && s->plen == kipsec_addr_len(s->addr.family) * 8;
 }
 
+struct ike_ctx {
+	struct head h;			/* first: see options() */
+	const struct token *t_mode;
+	struct rule rl;			/* rl.u.ike holds the psk: wiped */
+};
+
+static int ike_main(struct cur *c, const struct token *kw, void *ctx)
+{
+	(void)kw;
+	return ike_phase(c, false, &((struct ike_ctx *)ctx)->rl.u.ike);
+}
+
+static int ike_quick(struct cur *c, const struct token *kw, void *ctx)
+{
+	(void)kw;
+	return ike_phase(c, true, &((struct ike_ctx *)ctx)->rl.u.ike);
+}
+
+static int ike_psk_opt(struct cur *c, const struct token *kw, void *ctx)
+{
+	(void)kw;
+	return ike_psk(c, &((struct ike_ctx *)ctx)->rl.u.ike);
+}
+
+/*
+ * dpd delay N [timeout M] (RFC 3706): R-U-THERE after N idle seconds, the
+ * peer dead when none is answered for M (3 N unless given).  The words
+ * are not keywords: they mean something only here.
+ */
+#define DPD_MAX		86400
+
+static int ike_dpd(struct cur *c, const struct token *kw, void *ctx)
+{
+	struct ike_rule *r = &((struct ike_ctx *)ctx)->rl.u.ike;
+	struct token *t = next(c);
+
+	(void)kw;
+	if (!t || t->type != T_WORD || strcmp(t->text, "delay"))
+		return err_at(c, t, "dpd: expected \"delay\" SECONDS");
+	if (number_arg(c, "dpd delay", DPD_MAX, &r->dpd_delay))
+		return -1;
+	if (!r->dpd_delay)
+		return err_at(c, &c->t[c->i - 1], "dpd delay must be 1 second or more");
+	r->dpd_timeout = 3 * r->dpd_delay;
+	t = peek(c);
+	if (!t || t->type != T_WORD || strcmp(t->text, "timeout"))
+		return 0;
+	c->i++;
+	if (number_arg(c, "dpd timeout", DPD_MAX, &r->dpd_timeout))
+		return -1;
+	if (r->dpd_timeout < r->dpd_delay)
+		return err_at(c, &c->t[c->i - 1], "dpd timeout %u is shorter than the delay %u",
+			      r->dpd_timeout, r->dpd_delay);
+	return 0;
+}
+
+static int ike_aggressive(struct cur *c, const struct token *kw, void *ctx)
+{
+	(void)ctx;
+	return err_at(c, kw, "aggressive mode is not supported: use main");
+}
+
+static int ike_ids(struct cur *c, const struct token *kw, void *ctx)
+{
+	(void)ctx;
+	return err_at(c, kw, "ike: %s is not supported (identities are the addresses)", kw->text);
+}
+
+static int ike_iface(struct cur *c, const struct token *kw, void *ctx)
+{
+	(void)kw;
+	return iface_arg(c, &((struct ike_ctx *)ctx)->rl.u.ike.ifindex);
+}
+
+static const struct opt ike_opts[KW_MAX] = {
+	[KW_LOCAL] = { opt_local }, [KW_PEER] = { opt_peer }, [KW_MAIN] = { ike_main },
+	[KW_QUICK] = { ike_quick }, [KW_PSK] = { ike_psk_opt }, [KW_DPD] = { ike_dpd },
+	[KW_AGGRESSIVE] = { ike_aggressive, true }, [KW_SRCID] = { ike_ids, true },
+	[KW_DSTID] = { ike_ids, true }, [KW_TAG] = { ike_ids, true },
+	[KW_INTERFACE] = { ike_iface },
+};
+
+/* The gateways: the flow's own hosts in transport mode (ipsec.conf(5)). */
+static int ike_check_peers(struct cur *c, struct ike_ctx *x)
+{
+	const struct token *t_local = x->h.seen[KW_LOCAL], *t_peer = x->h.seen[KW_PEER];
+	struct ike_rule *r = &x->rl.u.ike;
+	const struct sel *src = &x->h.src, *dst = &x->h.dst;
+
+	if (r->mode == KIPSEC_MODE_TRANSPORT) {
+		bool local_ok = !t_local || kipsec_addr_eq(&x->h.local, &src->addr);
+
+		if (!host_sel(src) || !host_sel(dst))
+			return err_at(c, !host_sel(src) ? src->tok : dst->tok,
+				      "transport mode needs single hosts in from and to");
+		if (!local_ok || (t_peer && !kipsec_addr_eq(&x->h.peer, &dst->addr)))
+			return err_at(c, !local_ok ? t_local : t_peer,
+				      "transport mode: local and peer are the from and to hosts");
+		x->h.local = src->addr;
+		x->h.peer = dst->addr;
+	} else if (!t_peer) {
+		return err_at(c, x->t_mode, "tunnel mode needs a peer (the remote gateway)");
+	}
+	if (t_local && x->h.local.family != x->h.peer.family)
+		return err_at(c, t_peer ? t_peer : t_local,
+			      "local and peer are of different address families");
+	r->local = x->h.local;
+	r->peer = x->h.peer;
+	return 0;
+}
+
+static int ike_check(struct cur *c, struct ike_ctx *x)
+{
+	struct ike_rule *r = &x->rl.u.ike;
+	uint16_t family;
+
+	if (!x->h.seen[KW_MAIN])
+		ike_phase(c, false, r);
+	if (!x->h.seen[KW_QUICK])
+		ike_phase(c, true, r);
+	if (!x->h.seen[KW_PSK])
+		return err_at(c, NULL, "ike rule needs a psk: psk \"secret\" or psk file \"path\"");
+	if (sel_families(c, &x->h) || ike_check_peers(c, x))
+		return -1;
+	if (r->ifindex && r->mode != KIPSEC_MODE_TUNNEL)
+		return err_at(c, x->h.seen[KW_INTERFACE], "an interface's SAs are in tunnel mode");
+	family = head_family(&x->h, r->peer.family);
+	if (proto_check(c, &x->h, family))
+		return -1;
+	r->proto = x->h.proto;
+	r->src = sel_of(&x->h.src, family);
+	r->dst = sel_of(&x->h.dst, family);
+	return 0;
+}
+
+/* [active|passive|dynamic] [esp] [tunnel|transport] */
+static int ike_start(struct cur *c, struct ike_ctx *x)
+{
+	struct ike_rule *r = &x->rl.u.ike;
+
+	r->start = IKE_START_ACTIVE;
+	if (take(c, KW_PASSIVE))
+		r->start = IKE_START_PASSIVE;
+	else if (take(c, KW_DYNAMIC))
+		r->start = IKE_START_DYNAMIC;
+	else
+		take(c, KW_ACTIVE);
+	if (keyword(peek(c)) == KW_AH)
+		return err_at(c, peek(c), "ike: only esp is negotiated");
+	take(c, KW_ESP);
+	r->mode = KIPSEC_MODE_TUNNEL;
+	x->t_mode = take(c, KW_TUNNEL);
+	if (!x->t_mode && (x->t_mode = take(c, KW_TRANSPORT)))
+		r->mode = KIPSEC_MODE_TRANSPORT;
+	return 0;
+}
+
 /*
  * ike [active|passive|dynamic] [esp] [tunnel|transport] [proto P]
  *     from S [port N] to D [port N] [local A] [peer A]
- *     [main ...] [quick ...] psk "KEY" | psk file "PATH"
+ *     [main ...] [quick ...] [interface NAME] [dpd delay N [timeout M]]
+ *     psk "KEY" | psk file "PATH"
  */
 static int parse_ike(struct cur *c, struct ruleset *rs, unsigned int line)
 {
-	const struct token *t_local = NULL, *t_peer = NULL, *t_main = NULL, *t_quick = NULL,
-			   *t_psk = NULL, *t_proto = NULL, *t_mode = NULL;
-	struct rule rl = { .kind = RULE_IKE, .line = line };
-	struct ike_rule *r = &rl.u.ike;
-	struct sel src = { 0 }, dst = { 0 };
-	uint16_t family;
-	struct token *t;
+	struct ike_ctx *x = calloc(1, sizeof(*x));	/* the psk: not on the stack */
 	int ret = -1;
 
-	r->line = line;
-	r->sa_proto = IPPROTO_ESP;
-	r->start = IKE_START_ACTIVE;
-	r->mode = KIPSEC_MODE_TUNNEL;
-	r->p1_exchange = IKE_P1_MAIN;
-	if (take(c, "active"))
-		r->start = IKE_START_ACTIVE;
-	else if (take(c, "passive"))
-		r->start = IKE_START_PASSIVE;
-	else if (take(c, "dynamic"))
-		r->start = IKE_START_DYNAMIC;
-	if (is_word(peek(c), "ah"))
-		return err_at(c, peek(c), "ike: only esp is negotiated");
-	take(c, "esp");
-	if (take(c, "tunnel")) {
-		t_mode = &c->t[c->i - 1];
-	} else if (take(c, "transport")) {
-		t_mode = &c->t[c->i - 1];
-		r->mode = KIPSEC_MODE_TRANSPORT;
+	if (!x)
+		return err_at(c, NULL, "out of memory");
+	x->rl = (struct rule){ .kind = RULE_IKE, .line = line };
+	x->rl.u.ike.line = line;
+	x->rl.u.ike.sa_proto = IPPROTO_ESP;
+	x->rl.u.ike.p1_exchange = IKE_P1_MAIN;
+	if (!ike_start(c, x) && !flow_head(c, "ike", &x->h) && !options(c, "ike", ike_opts, x) &&
+	    !ike_check(c, x)) {
+		ret = add_rule(rs, &x->rl);
+		if (ret)
+			err_at(c, NULL, "out of memory");
 	}
-	if (take(c, "proto")) {
-		t_proto = &c->t[c->i - 1];
-		if (proto_arg(c, &r->proto))
-			return -1;
-	}
-	t = next(c);
-	if (!is_word(t, "from"))
-		return err_at(c, t, "ike: expected \"from\"%s%s%s", t ? ", got \"" : "",
-			      t && t->text ? t->text : "", t ? "\"" : "");
-	if (selector(c, "from", &src))
-		return -1;
-	t = next(c);
-	if (!is_word(t, "to"))
-		return err_at(c, t, "ike: expected \"to\"%s%s%s", t ? ", got \"" : "",
-			      t && t->text ? t->text : "", t ? "\"" : "");
-	if (selector(c, "to", &dst))
-		return -1;
-	while ((t = next(c))) {
-		if (is_word(t, "local")) {
-			if (once(c, &t_local, "local") || addr_arg(c, "local", &r->local))
-				goto out;
-		} else if (is_word(t, "peer")) {
-			if (once(c, &t_peer, "peer") || addr_arg(c, "peer", &r->peer))
-				goto out;
-		} else if (is_word(t, "main")) {
-			if (once(c, &t_main, "main") || ike_phase(c, false, r))
-				goto out;
-		} else if (is_word(t, "quick")) {
-			if (once(c, &t_quick, "quick") || ike_phase(c, true, r))
-				goto out;
-		} else if (is_word(t, "psk")) {
-			if (once(c, &t_psk, "psk") || ike_psk(c, r))
-				goto out;
-		} else if (is_word(t, "aggressive")) {
-			err_at(c, t, "aggressive mode is not supported: use main");
-			goto out;
-		} else if (is_word(t, "srcid") || is_word(t, "dstid") || is_word(t, "tag")) {
-			err_at(c, t, "ike: %s is not supported (identities are the addresses)", t->text);
-			goto out;
-		} else {
-			err_at(c, t, "ike: unexpected \"%s\"", t->text ? t->text : "=");
-			goto out;
-		}
-	}
-	if (!t_main)
-		ike_phase(c, false, r);
-	if (!t_quick)
-		ike_phase(c, true, r);
-	if (!t_psk) {
-		err_at(c, NULL, "ike rule needs a psk: psk \"secret\" or psk file \"path\"");
-		goto out;
-	}
-	if (!src.any && !dst.any && src.addr.family != dst.addr.family) {
-		err_at(c, dst.tok, "from %s and to %s are of different address families",
-		       src.tok->text, dst.tok->text);
-		goto out;
-	}
-	if (r->mode == KIPSEC_MODE_TRANSPORT) {
-		/* The flow's own hosts are the endpoints (ipsec.conf(5)). */
-		if (!host_sel(&src) || !host_sel(&dst)) {
-			err_at(c, !host_sel(&src) ? src.tok : dst.tok,
-			       "transport mode needs single hosts in from and to");
-			goto out;
-		}
-		if ((t_local && !addr_eq_text(&r->local, &src.addr)) ||
-		    (t_peer && !addr_eq_text(&r->peer, &dst.addr))) {
-			err_at(c, t_local && !addr_eq_text(&r->local, &src.addr) ? t_local : t_peer,
-			       "transport mode: local and peer are the from and to hosts");
-			goto out;
-		}
-		r->local = src.addr;
-		r->peer = dst.addr;
-	} else if (!t_peer) {
-		err_at(c, t_mode, "tunnel mode needs a peer (the remote gateway)");
-		goto out;
-	}
-	if (t_local && r->local.family != r->peer.family) {
-		err_at(c, t_peer ? t_peer : t_local, "local and peer are of different address families");
-		goto out;
-	}
-	family = !src.any ? src.addr.family : !dst.any ? dst.addr.family : r->peer.family;
-	if (r->proto == IPPROTO_ICMP && family == AF_INET6) {
-		err_at(c, t_proto, "proto icmp in an IPv6 flow: use proto icmp6");
-		goto out;
-	}
-	if (r->proto == IPPROTO_ICMPV6 && family == AF_INET) {
-		err_at(c, t_proto, "proto icmp6 in an IPv4 flow: use proto icmp");
-		goto out;
-	}
-	if ((src.port || dst.port) && r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP &&
-	    r->proto != IPPROTO_SCTP) {
-		err_at(c, src.port ? src.port_tok : dst.port_tok, "port needs proto tcp, udp or sctp");
-		goto out;
-	}
-	r->src.addr = src.any ? (struct kipsec_addr){ .family = family } : src.addr;
-	r->src.plen = src.any ? 0 : src.plen;
-	r->src.port = (uint16_t)src.port;
-	r->dst.addr = dst.any ? (struct kipsec_addr){ .family = family } : dst.addr;
-	r->dst.plen = dst.any ? 0 : dst.plen;
-	r->dst.port = (uint16_t)dst.port;
-	if (add_rule(rs, &rl)) {
-		err_at(c, NULL, "out of memory");
-		goto out;
-	}
-	ret = 0;
-out:
-	explicit_bzero(&rl, sizeof(rl));
-	return ret;
+	explicit_bzero(x, sizeof(*x));
+	free(x);
+	return ret ? -1 : 0;
 }
 
 /* ---- statements ---- */
+
+/* NAME = value */
+static int macro_def(struct cur *c, struct lexer *lx)
+{
+	struct token *t = &c->t[0];
+
+	if (t->type != T_WORD || !lex_valid_macro_name(t->text))
+		return err_at(c, t, "bad macro name \"%s\" (letters, digits, '_')",
+			      t->text ? t->text : "");
+	if (c->n != 3 || (c->t[2].type != T_WORD && c->t[2].type != T_STRING))
+		return err_at(c, t, "macro definition: %s = value", t->text);
+	if (lex_define(lx, t->text, c->t[2].text, false))
+		return err_at(c, t, "out of memory");
+	return 0;
+}
 
 static int statement(struct cur *c, struct lexer *lx, struct ruleset *rs)
 {
 	struct token *t = &c->t[0];
 
-	if (c->n >= 2 && c->t[1].type == T_EQ) {
-		if (t->type != T_WORD || !lex_valid_macro_name(t->text))
-			return err_at(c, t, "bad macro name \"%s\" (letters, digits, '_')",
-				      t->text ? t->text : "");
-		if (c->n != 3 || (c->t[2].type != T_WORD && c->t[2].type != T_STRING))
-			return err_at(c, t, "macro definition: %s = value", t->text);
-		if (lex_define(lx, t->text, c->t[2].text, false))
-			return err_at(c, t, "out of memory");
-		return 0;
-	}
+	if (c->n >= 2 && c->t[1].type == T_EQ)
+		return macro_def(c, lx);
 	if (t->type != T_WORD)
 		return err_at(c, t, "syntax error: a rule starts with flow, esp, ah, ike or a macro name");
 	c->i = 1;
-	if (!strcmp(t->text, "flow"))
+	switch (keyword(t)) {
+	case KW_FLOW:
 		return parse_flow(c, rs, t->line);
-	if (!strcmp(t->text, "esp"))
+	case KW_ESP:
 		return parse_sa(c, rs, IPPROTO_ESP, t->line);
-	if (!strcmp(t->text, "ah"))
+	case KW_AH:
 		return parse_sa(c, rs, IPPROTO_AH, t->line);
-	if (!strcmp(t->text, "ike"))
+	case KW_IKE:
 		return parse_ike(c, rs, t->line);
-	if (!strcmp(t->text, "tcpmd5") || !strcmp(t->text, "ipcomp") || !strcmp(t->text, "ipip"))
+	case KW_TCPMD5:
+	case KW_IPCOMP:
+	case KW_IPIP:
 		return err_at(c, t, "%s rules are not supported by kipsec", t->text);
-	if (!strcmp(t->text, "include"))
+	case KW_INCLUDE:
 		return err_at(c, t, "include is not supported");
-	return err_at(c, t, "unknown keyword \"%s\": a rule starts with flow, esp, ah, ike or a macro name",
-		      t->text);
+	default:
+		return err_at(c, t, "unknown keyword \"%s\": a rule starts with flow, esp, ah, ike or a macro name",
+			      t->text);
+	}
 }
 
 /* ---- whole-file checks ---- */
@@ -1267,8 +1659,10 @@ static int sa_cmp(const void *a, const void *b)
 	return x < y ? -1 : 1;	/* file order within equals */
 }
 
-static bool same_sa(const struct kipsec_sa *a, const struct kipsec_sa *b)
+static bool same_sa(const struct rule *x, const struct rule *y)
 {
+	const struct kipsec_sa *a = &x->u.sa, *b = &y->u.sa;
+
 	return a->proto == b->proto && a->spi == b->spi && a->dst.family == b->dst.family &&
 	       !memcmp(a->dst.u.bytes, b->dst.u.bytes, 16);
 }
@@ -1301,8 +1695,10 @@ static int flow_cmp(const void *a, const void *b)
 	return x < y ? -1 : 1;
 }
 
-static bool same_flow(const struct kipsec_policy *a, const struct kipsec_policy *b)
+static bool same_flow(const struct rule *x, const struct rule *y)
 {
+	const struct kipsec_policy *a = &x->u.pol, *b = &y->u.pol;
+
 	return a->dir == b->dir && a->src.family == b->src.family &&
 	       a->src_plen == b->src_plen && a->dst_plen == b->dst_plen &&
 	       a->proto == b->proto && a->sport == b->sport && a->dport == b->dport &&
@@ -1326,6 +1722,71 @@ static int dup_cmp(const void *a, const void *b)
 }
 
 /*
+ * The rules of one kind, sorted so that equal ones are neighbours (file
+ * order within): each after the first of its run is a duplicate of it.
+ */
+static size_t dups_sorted(const struct ruleset *rs, enum rule_kind kind,
+			  int (*cmp)(const void *, const void *),
+			  bool (*same)(const struct rule *, const struct rule *),
+			  const struct rule **v, struct dup *dups)
+{
+	size_t n = 0, nd = 0;
+
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->v[i].kind == kind)
+			v[n++] = &rs->v[i];
+	qsort(v, n, sizeof(*v), cmp);
+	for (size_t i = 1, first = 0; i < n; i++) {
+		if (same(v[first], v[i]))
+			dups[nd++] = (struct dup){ v[i]->line, v[first]->line,
+						   (size_t)(v[i] - rs->v), v[i] };
+		else
+			first = i;
+	}
+	return nd;
+}
+
+/* ike rules: ipsecd refuses a second one with the same flow and peer. */
+static size_t dups_ike(const struct ruleset *rs, struct dup *dups)
+{
+	size_t nd = 0;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct rule *a = &rs->v[i];
+
+		if (a->kind != RULE_IKE)
+			continue;
+		for (size_t k = 0; k < i; k++) {
+			const struct rule *b = &rs->v[k];
+
+			if (b->kind == RULE_IKE && ike_rule_same(&a->u.ike, &b->u.ike)) {
+				dups[nd++] = (struct dup){ a->line, b->line, i, a };
+				break;
+			}
+		}
+	}
+	return nd;
+}
+
+static void report_dup(const struct ruleset *rs, const struct dup *d)
+{
+	const struct rule *r = d->r;
+	char buf[256];
+
+	if (r->kind == RULE_IKE)
+		conf_error(rs->file, d->line, "duplicate ike rule: %s, already defined on line %u",
+			   ike_rule_text(&r->u.ike, buf, sizeof(buf)), d->first);
+	else if (r->kind == RULE_SA)
+		conf_error(rs->file, d->line,
+			   "duplicate SA: %s spi 0x%08x to %s, already defined on line %u",
+			   r->u.sa.proto == IPPROTO_ESP ? "esp" : "ah", r->u.sa.spi,
+			   kipsec_addr_ntop(&r->u.sa.dst, buf, sizeof(buf)), d->first);
+	else
+		conf_error(rs->file, d->line, "duplicate flow: %s, already defined on line %u",
+			   flow_selector_text(&r->u.pol, buf, sizeof(buf)), d->first);
+}
+
+/*
  * The kernel refuses a second SA with the same (dst, spi, proto) (RFC 4301
  * §4.1) and a second policy with the same direction and selector, whatever
  * its priority: find them here, with both lines, in line order.
@@ -1334,8 +1795,7 @@ static int check_duplicates(const struct ruleset *rs)
 {
 	const struct rule **v;
 	struct dup *dups;
-	size_t nsa = 0, nfl = 0, nd = 0;
-	int errors = 0;
+	size_t nd;
 
 	if (rs->n < 2)
 		return 0;
@@ -1347,69 +1807,69 @@ static int check_duplicates(const struct ruleset *rs)
 		fprintf(stderr, "%s: out of memory\n", progname);
 		return 1;
 	}
-	for (size_t i = 0; i < rs->n; i++)
-		if (rs->v[i].kind == RULE_SA)
-			v[nsa++] = &rs->v[i];
-	for (size_t i = 0; i < rs->n; i++)
-		if (rs->v[i].kind == RULE_FLOW)
-			v[nsa + nfl++] = &rs->v[i];
-	qsort(v, nsa, sizeof(*v), sa_cmp);
-	qsort(v + nsa, nfl, sizeof(*v), flow_cmp);
-	for (size_t i = 1, first = 0; i < nsa; i++) {
-		if (same_sa(&v[first]->u.sa, &v[i]->u.sa))
-			dups[nd++] = (struct dup){ v[i]->line, v[first]->line,
-						   (size_t)(v[i] - rs->v), v[i] };
-		else
-			first = i;
-	}
-	for (size_t i = nsa + 1, first = nsa; i < nsa + nfl; i++) {
-		if (same_flow(&v[first]->u.pol, &v[i]->u.pol))
-			dups[nd++] = (struct dup){ v[i]->line, v[first]->line,
-						   (size_t)(v[i] - rs->v), v[i] };
-		else
-			first = i;
-	}
-	/* ike rules: ipsecd refuses a second one with the same flow and peer. */
-	for (size_t i = 0; i < rs->n; i++) {
-		const struct ike_rule *a = &rs->v[i].u.ike;
-
-		if (rs->v[i].kind != RULE_IKE)
-			continue;
-		for (size_t k = 0; k < i; k++) {
-			const struct ike_rule *b = &rs->v[k].u.ike;
-
-			if (rs->v[k].kind == RULE_IKE && a->proto == b->proto &&
-			    a->src.plen == b->src.plen && a->dst.plen == b->dst.plen &&
-			    a->src.port == b->src.port && a->dst.port == b->dst.port &&
-			    addr_eq_text(&a->src.addr, &b->src.addr) &&
-			    addr_eq_text(&a->dst.addr, &b->dst.addr) &&
-			    addr_eq_text(&a->peer, &b->peer)) {
-				dups[nd++] = (struct dup){ rs->v[i].line, rs->v[k].line, i, &rs->v[i] };
-				break;
-			}
-		}
-	}
+	nd = dups_sorted(rs, RULE_SA, sa_cmp, same_sa, v, dups);
+	nd += dups_sorted(rs, RULE_FLOW, flow_cmp, same_flow, v, dups + nd);
+	nd += dups_ike(rs, dups + nd);
 	qsort(dups, nd, sizeof(*dups), dup_cmp);
-	for (size_t i = 0; i < nd; i++) {
-		const struct rule *r = dups[i].r;
-		char buf[256];
-
-		if (r->kind == RULE_IKE)
-			conf_error(rs->file, dups[i].line,
-				   "duplicate ike rule: %s, already defined on line %u",
-				   ike_rule_text(&r->u.ike, buf, sizeof(buf)), dups[i].first);
-		else if (r->kind == RULE_SA)
-			conf_error(rs->file, dups[i].line,
-				   "duplicate SA: %s spi 0x%08x to %s, already defined on line %u",
-				   r->u.sa.proto == IPPROTO_ESP ? "esp" : "ah", r->u.sa.spi,
-				   kipsec_addr_ntop(&r->u.sa.dst, buf, sizeof(buf)), dups[i].first);
-		else
-			conf_error(rs->file, dups[i].line, "duplicate flow: %s, already defined on line %u",
-				   flow_selector_text(&r->u.pol, buf, sizeof(buf)), dups[i].first);
-		errors++;
-	}
+	for (size_t i = 0; i < nd; i++)
+		report_dup(rs, &dups[i]);
 	free(v);
 	free(dups);
+	return (int)nd;
+}
+
+/*
+ * One statement's tokens, to its end of line, into c (the array *toks of
+ * *cap is reused from one statement to the next).  Returns 0, 1 when the
+ * lexer reported an error in it, or -ENOMEM; *eof at the end of the file.
+ */
+static int read_statement(struct lexer *lx, struct token **toks, size_t *cap, struct cur *c,
+			  bool *eof)
+{
+	bool bad = false;
+	struct token t;
+
+	for (;;) {
+		if (lex_next(lx, &t))
+			return -ENOMEM;
+		if (t.type == T_EOF || t.type == T_NL)
+			break;
+		if (t.type == T_ERROR) {
+			bad = true;
+			continue;
+		}
+		if (kipsec_array_grow((void **)toks, c->n, cap, sizeof(t), 32))
+			return -ENOMEM;
+		(*toks)[c->n++] = t;
+	}
+	*eof = t.type == T_EOF;
+	c->end_line = t.line;
+	c->t = *toks;
+	return bad;
+}
+
+/* Every statement of the file; returns the number of errors. */
+static int statements(struct lexer *lx, const char *name, const char *dir, struct ruleset *rs)
+{
+	struct token *toks = NULL;
+	size_t cap = 0;
+	int errors = 0;
+	bool eof = false;
+
+	while (!eof) {
+		struct cur c = { .file = name, .dir = dir };
+		int r = read_statement(lx, &toks, &cap, &c, &eof);
+
+		if (r < 0) {
+			fprintf(stderr, "%s: out of memory\n", progname);
+			errors++;
+			break;
+		}
+		if (r || (c.n && statement(&c, lx, rs)))
+			errors++;
+		lex_release(lx);
+	}
+	free(toks);
 	return errors;
 }
 
@@ -1417,86 +1877,32 @@ int parse_file(const char *path, const struct macro_def *defs, size_t ndefs, str
 {
 	const char *name = strcmp(path, "-") ? path : "stdin";
 	const char *slash = strcmp(path, "-") ? strrchr(path, '/') : NULL;
-	struct lexer *lx = lex_open(path, name);
-	struct token *toks = NULL;
-	char *dir = NULL;
-	size_t cap = 0;
-	int errors = 0;
-	bool eof = false;
+	struct lexer *lx;
+	char *dir;
+	int errors = 1;
 
 	memset(rs, 0, sizeof(*rs));
 	rs->file = name;
+	lx = lex_open(path, name);
 	if (!lx) {
 		fprintf(stderr, "%s: %s: %s\n", progname, name, strerror(errno));
 		return 1;
 	}
 	/* Key files are found relative to the file's directory (see key_file). */
 	dir = strndup(path, slash ? (size_t)(slash - path) + 1 : 0);
-	if (!dir) {
-		fprintf(stderr, "%s: out of memory\n", progname);
-		lex_close(lx);
-		return 1;
-	}
+	if (!dir)
+		goto oom;
 	for (size_t i = 0; i < ndefs; i++)
-		if (lex_define(lx, defs[i].name, defs[i].value, true)) {
-			fprintf(stderr, "%s: out of memory\n", progname);
-			lex_close(lx);
-			return 1;
-		}
-	while (!eof) {
-		struct cur c = { .file = name, .dir = dir };
-		bool bad = false;
-		size_t n = 0;
-
-		for (;;) {
-			struct token t;
-
-			if (lex_next(lx, &t)) {
-				fprintf(stderr, "%s: out of memory\n", progname);
-				errors++;
-				eof = true;
-				break;
-			}
-			if (t.type == T_EOF)
-				eof = true;
-			if (t.type == T_EOF || t.type == T_NL) {
-				c.end_line = t.line;
-				break;
-			}
-			if (t.type == T_ERROR) {
-				bad = true;
-				continue;
-			}
-			if (n == cap) {
-				struct token *nt;
-
-				cap = cap ? cap * 2 : 32;
-				nt = realloc(toks, cap * sizeof(*nt));
-				if (!nt) {
-					fprintf(stderr, "%s: out of memory\n", progname);
-					free(toks);
-					free(dir);
-					lex_close(lx);
-					return errors + 1;
-				}
-				toks = nt;
-			}
-			toks[n++] = t;
-		}
-		if (bad)
-			errors++;
-		else if (n) {
-			c.t = toks;
-			c.n = n;
-			if (statement(&c, lx, rs))
-				errors++;
-		}
-		lex_release(lx);
-	}
-	free(toks);
-	free(dir);
-	lex_close(lx);
+		if (lex_define(lx, defs[i].name, defs[i].value, true))
+			goto oom;
+	errors = statements(lx, name, dir, rs);
 	/* Also after errors: both rules of a duplicate did parse. */
 	errors += check_duplicates(rs);
+	goto out;
+oom:
+	fprintf(stderr, "%s: out of memory\n", progname);
+out:
+	free(dir);
+	lex_close(lx);
 	return errors;
 }

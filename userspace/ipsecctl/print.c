@@ -6,6 +6,7 @@
  * algorithm goes through lib/alg.c, so the names are those of ipsec.conf.
  */
 #include <inttypes.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,88 +20,54 @@
 
 #define HEX_KEY_LEN	(2 * KIPSEC_KEY_MAX + 3)
 
-const char *proto_name(uint8_t proto, char *buf, size_t len)
-{
-	/* The names the parser knows (parse.c proto_arg), nothing else. */
-	switch (proto) {
-	case 0:
-		return "any";
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_ICMP:
-		return "icmp";
-	case IPPROTO_ICMPV6:
-		return "icmp6";
-	case IPPROTO_SCTP:
-		return "sctp";
-	case IPPROTO_GRE:
-		return "gre";
-	}
-	snprintf(buf, len, "%u", proto);
-	return buf;
-}
+/* names[v], or NULL for a value without a name. */
+#define NAME_OF(names, v) \
+	((size_t)(v) < sizeof(names) / sizeof(names[0]) ? names[v] : NULL)
 
 const char *sa_proto_name(uint8_t proto)
 {
-	switch (proto) {
-	case IPPROTO_ESP:
-		return "esp";
-	case IPPROTO_AH:
-		return "ah";
-	}
-	return NULL;
+	static const char *const names[] = { [IPPROTO_ESP] = "esp", [IPPROTO_AH] = "ah" };
+
+	return NAME_OF(names, proto);
 }
 
 const char *flow_type_name(const struct kipsec_policy *pol)
 {
-	switch (pol->action) {
-	case KIPSEC_ACTION_BYPASS:
-		return "bypass";
-	case KIPSEC_ACTION_DISCARD:
-		return "deny";
-	case KIPSEC_ACTION_PROTECT:
+	static const char *const names[] = {
+		[KIPSEC_ACTION_BYPASS] = "bypass", [KIPSEC_ACTION_DISCARD] = "deny",
+	};
+
+	if (pol->action == KIPSEC_ACTION_PROTECT)
 		return pol->level == KIPSEC_LEVEL_USE ? "use" : "require";
-	}
-	return NULL;
+	return NAME_OF(names, pol->action);
 }
 
 const char *dir_name(uint8_t dir)
 {
-	switch (dir) {
-	case KIPSEC_DIR_IN:
-		return "in";
-	case KIPSEC_DIR_OUT:
-		return "out";
-	case KIPSEC_DIR_FWD:
-		return "fwd";
-	}
-	return NULL;
+	static const char *const names[] = {
+		[KIPSEC_DIR_IN] = "in", [KIPSEC_DIR_OUT] = "out", [KIPSEC_DIR_FWD] = "fwd",
+	};
+
+	return NAME_OF(names, dir);
 }
 
 const char *mode_name(uint8_t mode)
 {
-	switch (mode) {
-	case KIPSEC_MODE_TUNNEL:
-		return "tunnel";
-	case KIPSEC_MODE_TRANSPORT:
-		return "transport";
-	}
-	return NULL;
+	static const char *const names[] = {
+		[KIPSEC_MODE_TUNNEL] = "tunnel", [KIPSEC_MODE_TRANSPORT] = "transport",
+	};
+
+	return NAME_OF(names, mode);
 }
 
 const char *sa_state_name(uint8_t state)
 {
-	switch (state) {
-	case KIPSEC_SA_STATE_LARVAL:
-		return "larval";
-	case KIPSEC_SA_STATE_MATURE:
-		return "mature";
-	case KIPSEC_SA_STATE_DYING:
-		return "dying";
-	}
-	return NULL;
+	static const char *const names[] = {
+		[KIPSEC_SA_STATE_LARVAL] = "larval", [KIPSEC_SA_STATE_MATURE] = "mature",
+		[KIPSEC_SA_STATE_DYING] = "dying",
+	};
+
+	return NAME_OF(names, state);
 }
 
 static const char *or_unknown(const char *s)
@@ -202,7 +169,7 @@ static void selector_text(const struct kipsec_policy *pol, char *buf, size_t len
 	const char *dir = dir_name(pol->dir);
 
 	if (pol->proto)
-		snprintf(p, sizeof(p), " proto %s", proto_name(pol->proto, name, sizeof(name)));
+		snprintf(p, sizeof(p), " proto %s", kipsec_proto_name(pol->proto, name, sizeof(name)));
 	if (pol->sport)
 		snprintf(sp, sizeof(sp), " port %u", pol->sport);
 	if (pol->dport)
@@ -296,9 +263,17 @@ static void print_limits(FILE *f, const char *kw, const struct kipsec_lifetime *
 		fprintf(f, " use-seconds %" PRIu64, l->use_secs);
 }
 
+/* The name of an SA's interface, or its index when it has none here. */
+static const char *iface_name(uint32_t ifindex, char buf[IF_NAMESIZE])
+{
+	if (!if_indextoname(ifindex, buf))
+		snprintf(buf, IF_NAMESIZE, "%" PRIu32, ifindex);
+	return buf;
+}
+
 void print_sa_line(FILE *f, const struct kipsec_sa *sa, bool keys)
 {
-	char src[KIPSEC_ADDR_STRLEN], dst[KIPSEC_ADDR_STRLEN];
+	char src[KIPSEC_ADDR_STRLEN], dst[KIPSEC_ADDR_STRLEN], ifname[IF_NAMESIZE];
 	const char *p = sa_proto_name(sa->proto), *m = mode_name(sa->mode);
 
 	fprintf(f, "%s%s%s from %s to %s spi 0x%08" PRIx32, p ? p : "?", m ? " " : "",
@@ -312,102 +287,17 @@ void print_sa_line(FILE *f, const struct kipsec_sa *sa, bool keys)
 		fputs(" esn", f);
 	if (sa->reqid)
 		fprintf(f, " reqid %" PRIu32, sa->reqid);
+	if (sa->mark_mask == UINT32_MAX)
+		fprintf(f, " mark 0x%" PRIx32, sa->mark);
+	else if (sa->mark_mask)
+		fprintf(f, " mark 0x%" PRIx32 "/0x%" PRIx32, sa->mark, sa->mark_mask);
+	if (sa->ifindex)
+		fprintf(f, " interface %s", iface_name(sa->ifindex, ifname));
 	print_limits(f, "soft", &sa->soft);
 	print_limits(f, "hard", &sa->hard);
-	/* NAT-T (RFC 3948) SAs come from ipsecd; ipsec.conf cannot write them. */
+	/* ESP in UDP (RFC 3948): the ports of this one SA ("udpencap [port N]" writes both). */
 	if (sa->encap_sport || sa->encap_dport)
 		fprintf(f, " udpencap %u:%u", sa->encap_sport, sa->encap_dport);
-	fputc('\n', f);
-}
-
-/* ---- ike rules ---- */
-
-static const char *ike_sel_text(const struct ike_sel *s, char *buf, size_t len)
-{
-	struct kipsec_addr a = s->addr;
-	char t[64];
-
-	if (!s->plen)
-		snprintf(t, sizeof(t), "any");
-	else
-		sel_text(&a, s->plen, false, t, sizeof(t));
-	if (s->port)
-		snprintf(buf, len, "%s port %u", t, s->port);
-	else
-		snprintf(buf, len, "%s", t);
-	return buf;
-}
-
-const char *ike_rule_text(const struct ike_rule *r, char *buf, size_t len)
-{
-	char s[96], d[96], p[KIPSEC_ADDR_STRLEN], n[16], pr[32] = "";
-
-	if (r->proto)
-		snprintf(pr, sizeof(pr), "proto %s ", proto_name(r->proto, n, sizeof(n)));
-	snprintf(buf, len, "%sfrom %s to %s peer %s", pr, ike_sel_text(&r->src, s, sizeof(s)),
-		 ike_sel_text(&r->dst, d, sizeof(d)), kipsec_addr_ntop(&r->peer, p, sizeof(p)));
-	return buf;
-}
-
-static const char *start_name(uint8_t start)
-{
-	switch (start) {
-	case IKE_START_PASSIVE:
-		return "passive";
-	case IKE_START_DYNAMIC:
-		return "dynamic";
-	}
-	return "active";
-}
-
-/* A string in ipsec.conf quotes: " and \ escaped. */
-static void print_quoted(FILE *f, const uint8_t *p, size_t n)
-{
-	fputc('"', f);
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '"' || p[i] == '\\')
-			fputc('\\', f);
-		fputc(p[i], f);
-	}
-	fputc('"', f);
-}
-
-/*
- * ike START esp MODE [proto P] from S [port N] to D [port N] [local A]
- *	peer A main auth H enc E group G lifetime N
- *	quick [auth H] enc E group G lifetime N [psk "KEY"]
- * Every default is written out; the key only with -k.
- */
-void print_ike_line(FILE *f, const struct ike_rule *r, bool keys)
-{
-	char s[96], d[96], a[KIPSEC_ADDR_STRLEN], n[16], b1[32], b2[32], b3[32];
-
-	fprintf(f, "ike %s esp %s", start_name(r->start), mode_name(r->mode));
-	if (r->proto)
-		fprintf(f, " proto %s", proto_name(r->proto, n, sizeof(n)));
-	/* "any" of IPv6 with an IPv4 peer would read back as IPv4. */
-	if (!r->src.plen && !r->dst.plen && r->src.addr.family != r->peer.family)
-		fprintf(f, " from %s", r->src.addr.family == AF_INET6 ? "::/0" : "0.0.0.0/0");
-	else
-		fprintf(f, " from %s", ike_sel_text(&r->src, s, sizeof(s)));
-	fprintf(f, " to %s", ike_sel_text(&r->dst, d, sizeof(d)));
-	if (r->local.family)
-		fprintf(f, " local %s", kipsec_addr_ntop(&r->local, a, sizeof(a)));
-	fprintf(f, " peer %s", kipsec_addr_ntop(&r->peer, a, sizeof(a)));
-	fprintf(f, " main auth %s enc %s group %s lifetime %u",
-		ike_p1_hash_name(r->p1_hash, b1, sizeof(b1)),
-		ike_p1_enc_name(r->p1_enc, r->p1_enc_bits, b2, sizeof(b2)),
-		ike_group_name(r->p1_group, b3, sizeof(b3)), r->p1_lifetime);
-	fputs(" quick", f);
-	if (r->p2_auth)
-		fprintf(f, " auth %s", ike_p2_auth_name(r->p2_auth, b1, sizeof(b1)));
-	fprintf(f, " enc %s group %s lifetime %u",
-		ike_p2_enc_name(r->p2_enc, r->p2_enc_bits, b2, sizeof(b2)),
-		ike_group_name(r->p2_group, b3, sizeof(b3)), r->p2_lifetime);
-	if (keys && r->psk_len) {
-		fputs(" psk ", f);
-		print_quoted(f, r->psk, r->psk_len);
-	}
 	fputc('\n', f);
 }
 
@@ -506,6 +396,10 @@ static const struct {
 	F(out_errors, "out: errors"),
 	F(acquires, "ACQUIRE events"),
 	F(expires, "EXPIRE events"),
+	F(in_crypto_busy, "in: crypto busy"),
+	F(out_crypto_busy, "out: crypto busy"),
+	F(in_udp_keepalive, "in: UDP keepalives"),
+	F(in_udp_malformed, "in: UDP malformed"),
 #undef F
 };
 
@@ -525,7 +419,7 @@ void print_stats(FILE *f, const struct kipsec_stats *st)
 
 /* ---- JSON ---- */
 
-static void json_addr(struct json *j, const char *key, const struct kipsec_addr *a)
+void json_addr(struct json *j, const char *key, const struct kipsec_addr *a)
 {
 	char buf[KIPSEC_ADDR_STRLEN];
 
@@ -536,8 +430,7 @@ static void json_addr(struct json *j, const char *key, const struct kipsec_addr 
 }
 
 /* Selectors are always ADDR/LEN in JSON: 0.0.0.0/0, 10.0.0.1/32. */
-static void json_prefix(struct json *j, const char *key, const struct kipsec_addr *a,
-			uint8_t plen)
+void json_prefix(struct json *j, const char *key, const struct kipsec_addr *a, uint8_t plen)
 {
 	char addr[KIPSEC_ADDR_STRLEN], buf[KIPSEC_ADDR_STRLEN + 8];
 
@@ -549,7 +442,7 @@ static void json_proto(struct json *j, const char *key, uint8_t proto)
 {
 	char buf[8];
 
-	json_str(j, key, proto_name(proto, buf, sizeof(buf)));
+	json_str(j, key, kipsec_proto_name(proto, buf, sizeof(buf)));
 }
 
 static void json_life(struct json *j, const char *key, const struct kipsec_lifetime *l)
@@ -604,6 +497,21 @@ void json_sa(struct json *j, const char *key, const struct kipsec_sa *sa, bool k
 		json_obj_end(j);
 	} else {
 		json_null(j, "encap");
+	}
+	if (sa->mark_mask) {
+		json_obj_begin(j, "mark");
+		json_u64(j, "value", sa->mark);
+		json_u64(j, "mask", sa->mark_mask);
+		json_obj_end(j);
+	} else {
+		json_null(j, "mark");
+	}
+	if (sa->ifindex) {
+		char ifname[IF_NAMESIZE];
+
+		json_str(j, "interface", iface_name(sa->ifindex, ifname));
+	} else {
+		json_null(j, "interface");
 	}
 	json_life(j, "lifetime_soft", &sa->soft);
 	json_life(j, "lifetime_hard", &sa->hard);

@@ -114,13 +114,64 @@ static int show_json(unsigned int what, bool keys, const struct kipsec_policy *p
 	return ret;
 }
 
+/* What -s reads from the kernel; order[] is sas[] sorted for printing. */
+struct kernel_view {
+	struct kipsec_policy *pols;
+	size_t npol;
+	struct kipsec_sa *sas;
+	const struct kipsec_sa **order;
+	size_t nsa;
+	struct kipsec_stats st;
+};
+
+/* The SAs, sorted; keys cross the socket only with -k. */
+static int fetch_sas(struct kipsec_nl *h, bool keys, struct kernel_view *k)
+{
+	int err = kipsec_sa_dump(h, keys, &k->sas, &k->nsa);
+
+	if (err) {
+		dump_error("listing the SAs", err, h);
+		return -1;
+	}
+	k->order = malloc((k->nsa ? k->nsa : 1) * sizeof(*k->order));
+	if (!k->order) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		return -1;
+	}
+	for (size_t i = 0; i < k->nsa; i++)
+		k->order[i] = &k->sas[i];
+	qsort(k->order, k->nsa, sizeof(*k->order), sa_cmp);
+	return 0;
+}
+
+/* 0, or -1 after saying what failed. */
+static int fetch_kernel(struct kipsec_nl *h, unsigned int what, bool keys, struct kernel_view *k)
+{
+	int err;
+
+	if (what & SHOW_FLOWS) {
+		err = kipsec_policy_dump(h, &k->pols, &k->npol);
+		if (err) {
+			dump_error("listing the flows", err, h);
+			return -1;
+		}
+		qsort(k->pols, k->npol, sizeof(*k->pols), flow_cmp);
+	}
+	if ((what & SHOW_SAS) && fetch_sas(h, keys, k))
+		return -1;
+	if (what & SHOW_STATS) {
+		err = kipsec_stats_get(h, &k->st);
+		if (err) {
+			report_kernel_error("reading the counters", err, kipsec_nl_extack(h));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int show(unsigned int what, bool json, bool keys, bool verbose)
 {
-	struct kipsec_policy *pols = NULL;
-	struct kipsec_sa *sas = NULL;
-	const struct kipsec_sa **order = NULL;
-	struct kipsec_stats st = { 0 };
-	size_t npol = 0, nsa = 0;
+	struct kernel_view k = { 0 };
 	struct kipsec_nl *h = NULL;
 	struct ike_conn *ike = NULL;
 	int err, ret = 1;
@@ -138,46 +189,17 @@ int show(unsigned int what, bool json, bool keys, bool verbose)
 			ike_disconnect(ike);
 			return 1;
 		}
-	}
-	if (what & SHOW_FLOWS) {
-		err = kipsec_policy_dump(h, &pols, &npol);
-		if (err) {
-			dump_error("listing the flows", err, h);
+		if (fetch_kernel(h, what, keys, &k))
 			goto out;
-		}
-		qsort(pols, npol, sizeof(*pols), flow_cmp);
-	}
-	if (what & SHOW_SAS) {
-		/* Keys cross the socket only with -k. */
-		err = kipsec_sa_dump(h, keys, &sas, &nsa);
-		if (err) {
-			dump_error("listing the SAs", err, h);
-			goto out;
-		}
-		order = malloc((nsa ? nsa : 1) * sizeof(*order));
-		if (!order) {
-			fprintf(stderr, "%s: out of memory\n", progname);
-			goto out;
-		}
-		for (size_t i = 0; i < nsa; i++)
-			order[i] = &sas[i];
-		qsort(order, nsa, sizeof(*order), sa_cmp);
-	}
-	if (what & SHOW_STATS) {
-		err = kipsec_stats_get(h, &st);
-		if (err) {
-			report_kernel_error("reading the counters", err, kipsec_nl_extack(h));
-			goto out;
-		}
 	}
 	if (json)
-		ret = show_json(what, keys, pols, npol, order, nsa, &st, ike);
+		ret = show_json(what, keys, k.pols, k.npol, k.order, k.nsa, &k.st, ike);
 	else
-		ret = show_text(what, keys, verbose, pols, npol, order, nsa, &st, ike);
+		ret = show_text(what, keys, verbose, k.pols, k.npol, k.order, k.nsa, &k.st, ike);
 out:
-	free(pols);
-	free(order);
-	kipsec_sa_list_free(sas, nsa);
+	free(k.pols);
+	free(k.order);
+	kipsec_sa_list_free(k.sas, k.nsa);
 	if (h)
 		kipsec_nl_close(h);
 	ike_disconnect(ike);

@@ -61,6 +61,14 @@ const char *dh_error(void);
 
 /* Random bytes (cookies, nonces, message IDs). */
 int random_bytes(void *p, size_t n);
+/*
+ * A test seam: with a source set, random_bytes() draws from it and every
+ * Diffie-Hellman private value comes from random_bytes(), so a fuzz harness
+ * replays an exchange byte for byte from its seed.  NULL: OpenSSL's RNG.
+ * Never set in ipsecd itself.
+ */
+typedef int (*random_source_fn)(void *p, size_t n);
+void random_set_source(random_source_fn fn);
 
 /* ---- RFC 2409 key derivation ---- */
 

@@ -19,10 +19,10 @@
 #include "ipsecd.h"
 
 void info_notify_plain(const uint8_t *icky, const uint8_t *rcky, const struct kipsec_addr *local,
-		       const struct kipsec_addr *peer, uint16_t port, uint16_t type)
+		       const struct kipsec_addr *peer, uint16_t port, bool natt, uint16_t type)
 {
 	struct isakmp_hdr h;
-	struct msgb m;
+	struct msgb m = MSGB_INIT;
 	size_t off;
 
 	memset(&h, 0, sizeof(h));
@@ -38,7 +38,7 @@ void info_notify_plain(const uint8_t *icky, const uint8_t *rcky, const struct ki
 	msgb_end(&m, off);
 	msgb_finish(&m);
 	if (!m.b.err)
-		net_send(local, peer, port, m.b.p, m.b.len);
+		net_send(local, peer, port, natt, m.b.p, m.b.len);
 	buf_free(&m.b);
 }
 
@@ -46,28 +46,20 @@ void info_notify_plain(const uint8_t *icky, const uint8_t *rcky, const struct ki
 static void send_protected(struct p1sa *p1, uint8_t type, const struct buf *body)
 {
 	uint8_t iv[IKE_BLOCK_MAX], h1[IKE_HASH_MAX], mid[4];
-	struct isakmp_hdr h;
-	struct msgb m;
+	struct msgb m = MSGB_INIT;
 	uint32_t msgid;
-	size_t off, poff;
+	size_t poff;
 
 	if (p1->state != P1_ESTABLISHED || body->err)
 		return;
 	do {
 		if (random_bytes(&msgid, sizeof(msgid)))
 			return;
-	} while (!msgid);
+	} while (!msgid || p1_msgid_used(p1, msgid) || p2_by_msgid(p1->id, msgid));
+	p1_msgid_use(p1, msgid);
 	if (p2_iv(p1->hash, p1->iv, p1->k.block, msgid, iv))
 		return;
-	memset(&h, 0, sizeof(h));
-	memcpy(h.icookie, p1->icky, 8);
-	memcpy(h.rcookie, p1->rcky, 8);
-	h.exchange = ISAKMP_XCHG_INFO;
-	h.msgid = msgid;
-	msgb_init(&m, &h);
-	off = msgb_begin(&m, ISAKMP_NP_HASH);
-	buf_zero(&m.b, p1->k.prf_len);
-	msgb_end(&m, off);
+	p1_hash_msg_begin(&m, p1, ISAKMP_XCHG_INFO, msgid);
 	poff = msgb_begin(&m, type);
 	buf_put(&m.b, body->p, body->len);
 	msgb_end(&m, poff);
@@ -77,42 +69,56 @@ static void send_protected(struct p1sa *p1, uint8_t type, const struct buf *body
 		struct iov v[2] = { { mid, 4 }, { m.b.p + poff, m.b.len - poff } };
 
 		if (prf_iov(p1->hash, p1->k.skeyid_a, p1->k.prf_len, v, 2, h1) == 0) {
-			memcpy(m.b.p + off + 4, h1, p1->k.prf_len);
+			memcpy(m.b.p + ISAKMP_HDR_LEN + 4, h1, p1->k.prf_len);
 			if (!p1_encrypt(p1, &m, iv))
-				net_send(&p1->local, &p1->peer, p1->peer_port, m.b.p, m.b.len);
+				p1_send_peer(p1, m.b.p, m.b.len);
 		}
 	}
 	buf_free(&m.b);
 }
 
-void info_notify(struct p1sa *p1, uint8_t proto, const uint8_t *spi, size_t spi_len,
-		 uint16_t type)
+/*
+ * Notification and Delete bodies begin alike, DOI, protocol, SPI size and
+ * a 16-bit field (the type, the number of SPIs), then the SPIs (RFC 2408
+ * §3.14, §3.15).
+ */
+static void send_doi_body(struct p1sa *p1, uint8_t np, uint8_t proto, size_t spi_len,
+			  uint16_t field, const uint8_t *spis, size_t spis_len)
 {
-	struct buf b;
+	struct buf b = BUF_INIT;
 
-	buf_init(&b);
 	buf_put32(&b, IPSEC_DOI);
 	buf_put8(&b, proto);
 	buf_put8(&b, (uint8_t)spi_len);
-	buf_put16(&b, type);
-	buf_put(&b, spi, spi_len);
-	send_protected(p1, ISAKMP_NP_N, &b);
+	buf_put16(&b, field);
+	buf_put(&b, spis, spis_len);
+	send_protected(p1, np, &b);
 	buf_free(&b);
+}
+
+void info_notify(struct p1sa *p1, uint8_t proto, const uint8_t *spi, size_t spi_len,
+		 uint16_t type)
+{
+	send_doi_body(p1, ISAKMP_NP_N, proto, spi_len, type, spi, spi_len);
+}
+
+void info_notify_data(struct p1sa *p1, uint8_t proto, const uint8_t *spi, size_t spi_len,
+		      uint16_t type, const uint8_t *data, size_t data_len)
+{
+	uint8_t b[64];
+
+	/* The data follows the SPI (RFC 2408 §3.14): one run of bytes. */
+	if (spi_len + data_len > sizeof(b))
+		return;
+	memcpy(b, spi, spi_len);
+	memcpy(b + spi_len, data, data_len);
+	send_doi_body(p1, ISAKMP_NP_N, proto, spi_len, type, b, spi_len + data_len);
 }
 
 void info_delete(struct p1sa *p1, uint8_t proto, const uint8_t *spis, size_t spi_len,
 		 uint16_t nspi)
 {
-	struct buf b;
-
-	buf_init(&b);
-	buf_put32(&b, IPSEC_DOI);
-	buf_put8(&b, proto);
-	buf_put8(&b, (uint8_t)spi_len);
-	buf_put16(&b, nspi);
-	buf_put(&b, spis, spi_len * nspi);
-	send_protected(p1, ISAKMP_NP_D, &b);
-	buf_free(&b);
+	send_doi_body(p1, ISAKMP_NP_D, proto, spi_len, nspi, spis, spi_len * nspi);
 }
 
 static void got_delete(struct p1sa *p1, const struct payload *pl)
@@ -121,18 +127,18 @@ static void got_delete(struct p1sa *p1, const struct payload *pl)
 	struct isakmp_delete d;
 
 	addr_text(&p1->peer, peer, sizeof(peer));
-	if (isakmp_parse_delete(pl, &d) || d.doi != IPSEC_DOI) {
+	if (isakmp_parse_delete(pl, &d) || d.h.doi != IPSEC_DOI) {
 		stats.rx_malformed++;
 		log_drop(peer, "malformed delete payload");
 		return;
 	}
 	for (uint16_t i = 0; i < d.nspi; i++) {
-		const uint8_t *spi = d.spis + (size_t)i * d.spi_size;
+		const uint8_t *spi = d.spis + (size_t)i * d.h.spi_size;
 
-		if (d.proto == PROTO_ISAKMP && d.spi_size == 16) {
+		if (d.h.proto == PROTO_ISAKMP && d.h.spi_size == 16) {
 			struct p1sa *gone = p1_by_cookies(spi, spi + 8);
 
-			if (gone && addr_eq(&gone->peer, &p1->peer)) {
+			if (gone && kipsec_addr_eq(&gone->peer, &p1->peer)) {
 				log_info("peer %s: deleted phase 1 SA %08x", peer, gone->id);
 				/* p1 itself may be the one: stop using it below. */
 				if (gone == p1) {
@@ -141,7 +147,7 @@ static void got_delete(struct p1sa *p1, const struct payload *pl)
 				}
 				p1_free(gone);
 			}
-		} else if (d.proto == PROTO_IPSEC_ESP && d.spi_size == 4) {
+		} else if (d.h.proto == PROTO_IPSEC_ESP && d.h.spi_size == 4) {
 			/* The peer names its inbound SPI: our outbound one. */
 			bool inbound;
 			struct p2sa *p2 = p2_by_spi(&p1->peer, get32(spi), &inbound);
@@ -165,16 +171,17 @@ static void got_notify(struct p1sa *p1, const struct payload *pl)
 		log_drop(peer, "malformed notification");
 		return;
 	}
+	/* RFC 3706, RFC 2407 §4.6.3.3: dpd.c's. */
+	if (dpd_notified(p1, &n))
+		return;
 	/* RFC 2408 §3.14.1: types below 16384 are errors. */
 	if (n.type >= 16384) {
 		log_debug("peer %s: notification %s (%u)", peer, isakmp_notify_name(n.type), n.type);
 		return;
 	}
 	log_warn("peer %s: notification %s (%u)", peer, isakmp_notify_name(n.type), n.type);
-	if (n.proto == PROTO_IPSEC_ESP || n.proto == PROTO_IPSEC_AH || n.spi_size == 4)
-		p2_notified(p1, n.spi_size == 4 ? get32(n.spi) : 0, n.type);
-	else
-		p2_notified(p1, 0, n.type);
+	/* Only the exchange whose SPI it names (see p2_notified()). */
+	p2_notified(p1, n.h.spi_size == 4 ? get32(n.spi) : 0, n.type);
 }
 
 /* Decrypt and verify a protected informational message; 0 if good. */
@@ -186,7 +193,6 @@ static int open_info(struct p1sa *p1, const struct isakmp_hdr *h, const uint8_t 
 	const uint8_t *rest;
 	size_t rest_len;
 
-	buf_init(plain);
 	if (!p1->k.enc_len || p2_iv(p1->hash, p1->iv, p1->k.block, h->msgid, iv) ||
 	    p1_decrypt(p1, pkt, len, iv, plain, m) || m->n < 2 || m->pl[0].type != ISAKMP_NP_HASH)
 		return -1;
@@ -205,39 +211,75 @@ static int open_info(struct p1sa *p1, const struct isakmp_hdr *h, const uint8_t 
 	return 0;
 }
 
+/* Unprotected: only a notification before phase 1 is done (p1_notified). */
+static void info_clear(struct p1sa *p1, const struct isakmp_hdr *h, const uint8_t *pkt,
+		       size_t len, const char *ps)
+{
+	const struct payload *n;
+	struct isakmp_notify nt;
+	struct isakmp_msg m;
+
+	if (p1->state == P1_ESTABLISHED ||
+	    isakmp_parse_payloads(h->np, pkt + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN, false, &m) ||
+	    !(n = isakmp_find(&m, ISAKMP_NP_N)) || isakmp_parse_notify(n, &nt)) {
+		stats.rx_dropped++;
+		log_drop(ps, "unprotected informational message");
+		return;
+	}
+	p1_notified(p1, nt.type);
+}
+
+/* A protected message that verified, its payloads after the HASH. */
+static void info_protected(struct p1sa *p1, const struct isakmp_msg *m)
+{
+	if (p1->state != P1_ESTABLISHED) {
+		const struct payload *n = isakmp_find(m, ISAKMP_NP_N);
+		struct isakmp_notify nt;
+
+		if (n && !isakmp_parse_notify(n, &nt))
+			p1_notified(p1, nt.type);
+		return;
+	}
+	for (size_t i = 1; i < m->n; i++) {
+		if (m->pl[i].type == ISAKMP_NP_N) {
+			got_notify(p1, &m->pl[i]);
+		} else if (m->pl[i].type == ISAKMP_NP_D) {
+			/* A delete may free p1: it is the last thing we look at. */
+			got_delete(p1, &m->pl[i]);
+			break;
+		}
+	}
+}
+
 void info_input(const struct isakmp_hdr *h, const uint8_t *pkt, size_t len,
-		const struct kipsec_addr *local, const struct kipsec_addr *peer, uint16_t port)
+		const struct kipsec_addr *local, const struct kipsec_addr *peer, uint16_t port,
+		bool natt)
 {
 	static const uint8_t zero[8];
 	char ps[KIPSEC_ADDR_STRLEN];
 	struct isakmp_msg m;
-	struct buf plain;
+	struct buf plain = BUF_INIT;
 	struct p1sa *p1;
 
 	(void)local;
-	(void)port;
 	addr_text(peer, ps, sizeof(ps));
 	p1 = p1_by_cookies(h->icookie, h->rcookie);
 	if (!p1 && !memcmp(h->rcookie, zero, 8))
 		p1 = p1_by_icookie(h->icookie, peer);
-	if (!p1 || !addr_eq(&p1->peer, peer)) {
+	if (!p1 || !kipsec_addr_eq(&p1->peer, peer)) {
 		stats.rx_dropped++;
 		log_drop(ps, "informational message for an unknown ISAKMP SA");
 		return;
 	}
 	if (!(h->flags & ISAKMP_FLAG_ENC)) {
-		const struct payload *n;
-		struct isakmp_notify nt;
-
-		if (p1->state == P1_ESTABLISHED ||
-		    isakmp_parse_payloads(h->np, pkt + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN, false,
-					  &m) ||
-		    !(n = isakmp_find(&m, ISAKMP_NP_N)) || isakmp_parse_notify(n, &nt)) {
-			stats.rx_dropped++;
-			log_drop(ps, "unprotected informational message");
-			return;
-		}
-		p1_notified(p1, nt.type);
+		info_clear(p1, h, pkt, len, ps);
+		return;
+	}
+	if (p1_msgid_used(p1, h->msgid)) {
+		/* RFC 2408 §3.1: each exchange has its own M-ID; a protected
+		 * message under a spent one is a replay (of a delete, say). */
+		stats.rx_dropped++;
+		log_drop(ps, "informational message for a message ID already used in this ISAKMP SA (replay)");
 		return;
 	}
 	if (open_info(p1, h, pkt, len, &plain, &m)) {
@@ -252,23 +294,12 @@ void info_input(const struct isakmp_hdr *h, const uint8_t *pkt, size_t len,
 		log_drop(ps, "informational message that does not decrypt or verify");
 		return;
 	}
-	if (p1->state != P1_ESTABLISHED) {
-		const struct payload *n = isakmp_find(&m, ISAKMP_NP_N);
-		struct isakmp_notify nt;
-
-		if (n && !isakmp_parse_notify(n, &nt))
-			p1_notified(p1, nt.type);
-		buf_free(&plain);
-		return;
+	p1_msgid_use(p1, h->msgid);
+	/* Authenticated: where the peer now is (RFC 3947 §4, behind a NAT). */
+	if (p1->state == P1_ESTABLISHED) {
+		natt_peer_seen(p1, port, natt);
+		dpd_seen(p1);
 	}
-	for (size_t i = 1; i < m.n; i++) {
-		if (m.pl[i].type == ISAKMP_NP_N) {
-			got_notify(p1, &m.pl[i]);
-		} else if (m.pl[i].type == ISAKMP_NP_D) {
-			/* A delete may free p1: it is the last thing we look at. */
-			got_delete(p1, &m.pl[i]);
-			break;
-		}
-	}
+	info_protected(p1, &m);
 	buf_free(&plain);
 }

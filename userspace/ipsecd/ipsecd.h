@@ -2,12 +2,17 @@
 /*
  * ipsecd: what the files of the IKEv1 daemon share.
  *
- *   main.c      event loop (epoll), timers, signals
+ *   main.c      event loop (epoll), the clock, signals
+ *   timer.c     timers
  *   net.c       the UDP 500 sockets
+ *   dispatch.c  a datagram to its exchange
  *   isakmp.c    payload codec
  *   crypto.c    DH, PRF, ciphers, RFC 2409 key derivation
  *   proposal.c  SA payloads: building ours, choosing from the peer's
  *   phase1.c    Main Mode (RFC 2409 §5)
+ *   cookie.c    responder cookies, half-open records (RFC 2408 §2.5.3)
+ *   natt.c      NAT traversal: detection, floating, keepalives (RFC 3947/3948)
+ *   dpd.c       dead peer detection (RFC 3706), INITIAL-CONTACT (RFC 2407)
  *   phase2.c    Quick Mode (RFC 2409 §5.5)
  *   info.c      informational exchanges: notifications, deletes
  *   sa.c        the phase 1 and phase 2 SA stores
@@ -28,6 +33,7 @@
 #include "ike_ctl.h"
 #include "isakmp.h"
 #include "kipsec_nl.h"
+#include "kipsec_rule.h"
 #include "log.h"
 
 #define NONCE_LEN	32	/* RFC 2409 §5: 8 to 256 bytes */
@@ -64,7 +70,7 @@ static inline void list_del(struct list *n)
 #define list_for_each_safe(pos, tmp, head) \
 	for (pos = (head)->next, tmp = pos->next; pos != (head); pos = tmp, tmp = pos->next)
 
-/* ---- timers (main.c) ---- */
+/* ---- the clock (main.c) and timers (timer.c) ---- */
 
 struct timer {
 	struct list node;
@@ -73,9 +79,14 @@ struct timer {
 	bool armed;
 };
 
+extern struct list timers;	/* armed ones, by deadline */
 uint64_t now_ms(void);
 void timer_arm(struct timer *t, uint64_t delay_ms);
 void timer_stop(struct timer *t);
+/* Milliseconds until the first deadline (0: due, at most 60 s), -1: none. */
+int timers_next_ms(uint64_t now);
+/* Runs every timer due at now, in deadline order. */
+void timers_run(uint64_t now);
 
 /* Retransmission (RFC 2408 §2.4 leaves it to us): 1 s, doubling, 5 times. */
 #define RETRANSMIT_FIRST_MS	1000
@@ -86,6 +97,8 @@ void timer_stop(struct timer *t);
 struct ipsecd_stats {
 	uint64_t rx_packets, tx_packets, rx_malformed, rx_dropped, retransmits;
 	uint64_t p1_established, p1_failed, p2_established, p2_failed;
+	uint64_t rx_keepalives, tx_keepalives;
+	uint64_t dpd_sent, dpd_acked, dpd_dead, initial_contacts;
 };
 
 extern struct ipsecd_stats stats;
@@ -104,6 +117,8 @@ struct rule {
 	uint32_t pol_out, pol_in;	/* the kernel's ids of its flows */
 	struct bypass *bypass;
 	bool want_p2;			/* waiting for a phase 1 SA */
+	struct timer retry;		/* active rule: phase 1 again after a failure */
+	unsigned int backoff_s;		/* the next retry's delay */
 };
 
 extern struct list rules;
@@ -120,8 +135,94 @@ void rule_negotiate(struct rule *r, const char *why);
 /* A phase 1 SA to this peer is up: run the phase 2s waiting for it. */
 void rules_p1_up(const struct kipsec_addr *local, const struct kipsec_addr *peer);
 void rules_p1_failed(const struct kipsec_addr *local, const struct kipsec_addr *peer);
+/* The peer's SAs were deleted (dead, restarted): its rules start again
+ * (active ones after a moment when later: the peer may negotiate first). */
+void rules_peer_reset(const struct kipsec_addr *local, const struct kipsec_addr *peer,
+		      const char *why, bool later);
 const char *rule_text(const struct rule *r, char *buf, size_t len);
-bool addr_eq(const struct kipsec_addr *a, const struct kipsec_addr *b);
+
+/* ---- NAT traversal (natt.c), RFC 3947 and RFC 3948 ---- */
+
+/*
+ * The variants of the vendor ID exchange, by preference: the drafts older
+ * peers speak use private payload types (130, 131) and encapsulation modes
+ * (61443, 61444); RFC 3947 uses 20, 21 and 3, 4.
+ */
+enum natt_variant {
+	NATT_NONE,
+	NATT_DRAFT_02,
+	NATT_DRAFT_02N,		/* the -02 whose VID is the name with a newline */
+	NATT_DRAFT_03,
+	NATT_RFC,
+};
+
+struct natt {
+	uint8_t variant;		/* enum natt_variant agreed; NONE: no NAT-T */
+	bool nat_here, nat_there;	/* NAT-D: we / the peer are behind a NAT */
+	bool floated;			/* on the NAT-T port, non-ESP marker (§4) */
+	struct timer keepalive;		/* RFC 3948 §2.3, when nat_here */
+};
+
+struct p1sa;
+struct p2sa;
+
+extern uint16_t natt_port;		/* 4500 unless -P */
+extern unsigned int natt_keepalive_s;	/* 20 unless -K; 0: none */
+
+int natt_init(void);
+/* The vendor IDs: all of ours (message 1), the agreed one (message 2). */
+void natt_put_vids(struct msgb *m);
+void natt_put_vid(struct msgb *m, uint8_t variant);
+/* The best variant among a message's vendor IDs. */
+uint8_t natt_vid_variant(const struct isakmp_msg *m);
+/* NAT-D payloads of messages 3 and 4 (§3.2), and what the peer's say. */
+void natt_put_natd(const struct p1sa *p1, struct msgb *m);
+int natt_check_natd(struct p1sa *p1, const struct isakmp_msg *m, uint16_t port);
+/* Initiator after message 4: moves to the NAT-T port if a NAT is in the way. */
+void natt_float(struct p1sa *p1);
+/* An authenticated message came from peer:port (on the NAT-T socket or not). */
+void natt_peer_seen(struct p1sa *p1, uint16_t port, bool on_natt);
+/* kipsec.ko saw an authenticated ESP-in-UDP packet of p2 from src:sport. */
+void natt_mapping(struct p2sa *p2, const struct kipsec_addr *src, uint16_t sport);
+/* Keepalives from the end behind the NAT (p1_free() stops them). */
+void natt_established(struct p1sa *p1);
+/* The ENCAPSULATION_MODE attribute for a mode under p1 (§5.1), and back. */
+uint16_t natt_encap_attr(const struct p1sa *p1, uint8_t mode);
+
+
+/* ---- dead peer detection, INITIAL-CONTACT (dpd.c) ---- */
+
+/*
+ * RFC 3706 for one ISAKMP SA: the peer's vendor ID said it can, our rule
+ * has a delay.  A timer looks at what came from the peer since it last
+ * looked (authenticated IKE messages, packets on the inbound SAs); after
+ * delay seconds of nothing it sends R-U-THERE, again until an ACK comes
+ * or timeout seconds have passed since the first one unanswered.
+ */
+struct dpd {
+	bool peer;			/* the peer sent the DPD vendor ID */
+	bool ic_sent;			/* our message 5/6 carried INITIAL-CONTACT */
+	bool ic_rx;			/* INITIAL-CONTACT came in message 5/6 */
+	struct timer timer;
+	uint32_t seq;			/* of our last R-U-THERE */
+	uint32_t seq_unacked;		/* the first unanswered one; 0: none */
+	uint64_t unacked_since;		/* ms, when seq_unacked was sent */
+	uint64_t last_rx;		/* ms, an authenticated message came */
+	uint64_t in_packets;		/* inbound SA packets at the last look */
+};
+
+void dpd_put_vid(struct msgb *m);
+bool dpd_vid_seen(const struct isakmp_msg *m);
+/* Messages 5 and 6: INITIAL-CONTACT when this is the first SA with the peer. */
+void ic_put(struct p1sa *p1, struct msgb *m);
+/* An authenticated message 5/6 carried INITIAL-CONTACT (acted on once up). */
+void ic_check(struct p1sa *p1, const struct isakmp_msg *m);
+/* The phase 1 SA is up: DPD starts, INITIAL-CONTACT is acted on or sent. */
+void dpd_established(struct p1sa *p1);
+/* An authenticated message of the peer under p1: it lives. */
+void dpd_seen(struct p1sa *p1);
+/* R-U-THERE, R-U-THERE-ACK or INITIAL-CONTACT in a protected informational. */
+bool dpd_notified(struct p1sa *p1, const struct isakmp_notify *n);
 
 /* ---- phase 1 SAs (phase1.c, sa.c) ---- */
 
@@ -134,6 +235,15 @@ enum p1_state {
 	P1_ESTABLISHED,
 	P1_DEAD,
 };
+
+/*
+ * Message IDs are unique per ISAKMP SA (RFC 2408 §3.1, RFC 2409 §5.5): the
+ * last P1_MSGIDS ones used (ours and the peer's, each once it verified)
+ * are remembered, so that a replayed message of a finished exchange is
+ * dropped.  Only authenticated messages enter the ring: a forger cannot
+ * push the genuine IDs out.
+ */
+#define P1_MSGIDS	256
 
 struct p1sa {
 	struct list node;
@@ -157,19 +267,26 @@ struct p1sa {
 	size_t ni_len, nr_len;
 	struct p1_keys k;
 	uint8_t iv[IKE_BLOCK_MAX];	/* the running IV of phase 1 */
+	struct natt natt;		/* NAT traversal (natt.c) */
+	struct dpd dpd;			/* dead peer detection (dpd.c) */
+	uint32_t msgids[P1_MSGIDS];	/* spent message IDs, a ring (p1_msgid_use) */
+	unsigned int msgids_next;
 	struct buf out;			/* the last message we sent */
 	struct buf in;			/* the last message we answered */
 	struct timer timer;		/* retransmission, then lifetime */
 	int tries;
 	time_t created, established;
-	uint64_t started_ms;
+	uint64_t started_ms, established_ms;
 };
 
 extern struct list p1sas;
 
 struct p1sa *p1_new(bool initiator);
 void p1_free(struct p1sa *p1);
+struct p1sa *p1_by_id(uint32_t id);
 struct p1sa *p1_by_cookies(const uint8_t *icky, const uint8_t *rcky);
+void p1_msgid_use(struct p1sa *p1, uint32_t msgid);
+bool p1_msgid_used(const struct p1sa *p1, uint32_t msgid);
 struct p1sa *p1_by_icookie(const uint8_t *icky, const struct kipsec_addr *peer);
 /* An established (or, with any, negotiating) SA between the two. */
 struct p1sa *p1_find(const struct kipsec_addr *local, const struct kipsec_addr *peer, bool any);
@@ -178,20 +295,71 @@ const char *p1_state_name(enum p1_state s);
 void p1_initiate(struct rule *r);
 void p1_timer_init(struct p1sa *p1);
 void p1_input(const struct isakmp_hdr *h, const uint8_t *pkt, size_t len,
-	      const struct kipsec_addr *local, const struct kipsec_addr *peer, uint16_t port);
+	      const struct kipsec_addr *local, const struct kipsec_addr *peer, uint16_t port,
+	      bool natt);
 /* Sends a delete for it (when established) and frees it. */
 void p1_delete(struct p1sa *p1, bool notify);
+/*
+ * Starts a message of an exchange under p1 (quick mode, informational):
+ * HDR* and a HASH payload of zeros that the caller fills in once the rest
+ * is known (RFC 2409 §5.5, §5.7).
+ */
+void p1_hash_msg_begin(struct msgb *m, const struct p1sa *p1, uint8_t exchange, uint32_t msgid);
 /* Encrypts the message after its header in place (RFC 2409 Appendix B), pads. */
 int p1_encrypt(struct p1sa *p1, struct msgb *m, uint8_t *iv);
 /*
  * Decrypts a copy of the message after its header into *out (header
  * included), parses it; the IV is updated to the last ciphertext block.
+ * *out is the caller's, initialised (BUF_INIT) and freed by it on every
+ * outcome: a refusal may come before anything was put in it.
  */
 int p1_decrypt(struct p1sa *p1, const uint8_t *pkt, size_t len, uint8_t *iv,
 	       struct buf *out, struct isakmp_msg *m);
 void p1_send(struct p1sa *p1, struct buf *b);
+/*
+ * Sends a datagram of any exchange under p1 to where the peer of p1 lives:
+ * its address and the port it talks from (not 500 behind a NAT).
+ */
+int p1_send_peer(const struct p1sa *p1, const uint8_t *p, size_t len);
 /* A peer's notification in an unprotected informational exchange. */
 void p1_notified(struct p1sa *p1, uint16_t type);
+
+/* ---- responder cookies and half-open records (cookie.c) ---- */
+
+/*
+ * What a Main Mode message 1 may leave behind before the initiator has
+ * shown, in message 3, that it receives at its address: HALF_OPEN_MAX
+ * records (and as many half-open phase 1 SAs), HALF_OPEN_PER_PEER of them
+ * for one address, HALF_OPEN_BYTES of SA payloads, each at most
+ * HALF_OPEN_SAI_MAX bytes (a proposal of some 200 transforms).
+ */
+#define HALF_OPEN_MAX		1024
+#define HALF_OPEN_PER_PEER	16
+#define HALF_OPEN_BYTES		(1024 * 1024)
+#define HALF_OPEN_SAI_MAX	8192
+
+/* CKY-R for a message 1 from peer:port with CKY-I icky (8 bytes each). */
+int cookie_make(const struct kipsec_addr *peer, uint16_t port, const uint8_t *icky,
+		uint8_t *rcky);
+/* The responder cookie is one we made, with this or the previous secret. */
+bool cookie_valid(const struct kipsec_addr *peer, uint16_t port, const uint8_t *icky,
+		  const uint8_t *rcky);
+/*
+ * Remembers SAi_b of a message 1 answered with these cookies, evicting the
+ * oldest record when a bound is reached: 0 stored, 1 known already (the
+ * message repeated), -1 refused (too large, out of memory).
+ */
+int half_open_put(const struct kipsec_addr *peer, const uint8_t *icky, const uint8_t *rcky,
+		  const uint8_t *sai, size_t len);
+/* Moves SAi_b of the record out to sai and forgets it; -1 if none. */
+int half_open_take(const struct kipsec_addr *peer, const uint8_t *icky, const uint8_t *rcky,
+		   struct buf *sai);
+/* What else message 1 said (HALF_OPEN_DPD), kept with its record. */
+#define HALF_OPEN_DPD	1
+void half_open_mark(const struct kipsec_addr *peer, const uint8_t *icky, const uint8_t *rcky,
+		    uint8_t flags);
+uint8_t half_open_marks(const struct kipsec_addr *peer, const uint8_t *icky, const uint8_t *rcky);
+void half_open_flush(void);
 
 /* ---- phase 2 SAs (phase2.c, sa.c) ---- */
 
@@ -207,13 +375,17 @@ struct p2sa {
 	uint32_t id;
 	enum p2_state state;
 	bool initiator;
-	bool rekeyed;			/* a successor is being negotiated */
+	bool rekeyed;			/* its soft EXPIRE started a successor */
+	uint32_t replaced_by;		/* the installed pair that took over, 0: none */
 	uint32_t p1_id;
 	uint32_t rule_id;
 	uint32_t msgid;
 	uint8_t iv[IKE_BLOCK_MAX];
 	struct kipsec_addr local, peer;
 	uint8_t mode, proto;
+	uint16_t encap_attr;		/* ENCAPSULATION_MODE offered/accepted */
+	uint16_t encap_dport;		/* ESP in UDP to/from this peer port; 0: none */
+	uint32_t ifindex;		/* the rule's kipsec interface, or 0 */
 	struct ike_sel src, dst;	/* ours, the peer's */
 	uint16_t enc, enc_bits, auth, group;
 	uint32_t lifetime;
@@ -229,9 +401,10 @@ struct p2sa {
 	bool in_installed;		/* the inbound SA is in the kernel */
 	struct buf out, in;
 	struct timer timer;		/* retransmission, then forgetting */
+	struct timer retire;		/* replaced: has the peer moved yet? */
 	int tries;
 	time_t created;
-	uint64_t started_ms;
+	uint64_t started_ms, installed_ms;
 };
 
 extern struct list p2sas;
@@ -243,11 +416,21 @@ struct p2sa *p2_by_msgid(uint32_t p1_id, uint32_t msgid);
 struct p2sa *p2_by_spi(const struct kipsec_addr *dst, uint32_t spi, bool *inbound);
 /* An installed or negotiating SA pair of the rule (not being replaced). */
 struct p2sa *p2_of_rule(uint32_t rule_id);
+/*
+ * The pair is installed: it replaces the rule's pair before it, whichever
+ * side negotiated it (of two negotiated at once, one is redundant).
+ */
+void p2_take_over(struct p2sa *p2);
+/* Replaced, or a successor is on its way: a soft EXPIRE starts nothing. */
+bool p2_has_successor(const struct p2sa *p2);
 const char *p2_state_name(enum p2_state s);
 
 void p2_initiate(struct p1sa *p1, struct rule *r);
 void p2_timer_init(struct p2sa *p2);
-void p2_input(struct p1sa *p1, const struct isakmp_hdr *h, const uint8_t *pkt, size_t len);
+void p2_input(struct p1sa *p1, const struct isakmp_hdr *h, const uint8_t *pkt, size_t len,
+	      uint16_t port, bool natt);
+/* A peer is at another port now (natt.c): its SAs there follow it. */
+void p2_peer_moved(const struct kipsec_addr *peer, uint16_t old_port, uint16_t port);
 /* Takes the SA pair out of the kernel, tells the peer (notify), frees it. */
 void p2_remove(struct p2sa *p2, bool notify);
 /* The peer refused our quick mode in a notification naming our SPI. */
@@ -286,6 +469,9 @@ int p1_choose(const struct p1sa *p1, const struct isakmp_sa *sa, struct p1_choic
 void p1_accept_body(struct buf *b, const struct p1_choice *c);
 
 void p2_proposal(struct buf *b, const struct p2sa *p2);
+/* ENCAPSULATION_MODE values (RFC 2407 §4.5, RFC 3947 §5.1). */
+bool encap_is_udp(uint16_t attr);
+const char *encap_mode_name(uint16_t attr);
 int p2_choose(const struct p2sa *p2, const struct isakmp_sa *sa, struct p2_choice *c,
 	      char *why, size_t len);
 void p2_accept_body(struct buf *b, const struct p2_choice *c, uint32_t our_spi);
@@ -297,24 +483,39 @@ const char *p2_alg_text(uint16_t enc, uint16_t bits, uint16_t auth, uint16_t gro
 /* ---- informational exchanges (info.c) ---- */
 
 void info_input(const struct isakmp_hdr *h, const uint8_t *pkt, size_t len,
-		const struct kipsec_addr *local, const struct kipsec_addr *peer, uint16_t port);
+		const struct kipsec_addr *local, const struct kipsec_addr *peer, uint16_t port,
+		bool natt);
 /* Unprotected notification (before keys, RFC 2408 §4.8). */
 void info_notify_plain(const uint8_t *icky, const uint8_t *rcky, const struct kipsec_addr *local,
-		       const struct kipsec_addr *peer, uint16_t port, uint16_t type);
+		       const struct kipsec_addr *peer, uint16_t port, bool natt, uint16_t type);
 /* Protected by the ISAKMP SA (RFC 2409 §5.7). */
 void info_notify(struct p1sa *p1, uint8_t proto, const uint8_t *spi, size_t spi_len,
 		 uint16_t type);
 void info_delete(struct p1sa *p1, uint8_t proto, const uint8_t *spis, size_t spi_len,
 		 uint16_t nspi);
+/* A notification with data after the SPI (RFC 3706 §5: the sequence number). */
+void info_notify_data(struct p1sa *p1, uint8_t proto, const uint8_t *spi, size_t spi_len,
+		      uint16_t type, const uint8_t *data, size_t data_len);
 
 /* ---- network (net.c) ---- */
 
 int net_open(void);
-int net_fd4(void);
-int net_fd6(void);
+/* The sockets, 0 to 3 (-1: not open); whether fd is one of them. */
+int net_fd(int i);
+bool net_owns(int fd);
 void net_input(int fd);
+/*
+ * One datagram from peer (port) to local, whatever it contains (dispatch.c);
+ * natt: it came to the NAT-T port (its non-ESP marker taken off).
+ */
+void ike_dispatch(const uint8_t *pkt, size_t len, const struct kipsec_addr *local,
+		  const struct kipsec_addr *peer, uint16_t port, bool natt);
+/* natt: from the NAT-T port, after a non-ESP marker (RFC 3948 §2.2). */
 int net_send(const struct kipsec_addr *local, const struct kipsec_addr *peer, uint16_t port,
-	     const uint8_t *p, size_t len);
+	     bool natt, const uint8_t *p, size_t len);
+/* A NAT keepalive, one byte 0xFF from the NAT-T port (RFC 3948 §2.3). */
+int net_send_keepalive(const struct kipsec_addr *local, const struct kipsec_addr *peer,
+		       uint16_t port);
 /* The source address the routing table chooses towards peer. */
 int net_route_src(const struct kipsec_addr *peer, struct kipsec_addr *local);
 void net_close(void);
@@ -331,10 +532,16 @@ void kern_spi_release(struct p2sa *p2);
  * first); a failed outbound one takes the inbound one out again. */
 #define KERN_IN		1
 #define KERN_OUT	2
+#define KERN_REPLACE	4	/* the installed ones, anew (their counters go on) */
 int kern_sa_install(struct p2sa *p2, uint32_t reqid, const struct p1sa *p1, int dirs, char *why,
 		    size_t len);
 void kern_sa_remove_in(struct p2sa *p2);
+void kern_sa_remove_out(const struct p2sa *p2);
 void kern_sa_remove(const struct p2sa *p2);
+/* 1 when the pair's inbound SA has taken a packet, 0 when not, or -errno. */
+int kern_sa_in_used(const struct p2sa *p2);
+/* The packets the pair's inbound SA has taken, or -errno. */
+int64_t kern_sa_in_packets(const struct p2sa *p2);
 int kern_policy_add(struct kipsec_policy *pol, char *why, size_t len);
 void kern_policy_del(uint32_t id);
 const char *kern_extack(void);
@@ -353,7 +560,6 @@ void loop_del_fd(int fd);
 /* ---- text helpers ---- */
 
 const char *addr_text(const struct kipsec_addr *a, char *buf, size_t len);
-const char *sel_text(const struct ike_sel *s, uint8_t proto, char *buf, size_t len);
 const char *mode_name_of(uint8_t mode);
 
 #endif /* IPSECD_H */

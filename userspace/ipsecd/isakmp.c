@@ -246,19 +246,25 @@ int isakmp_parse_id(const struct payload *pl, struct isakmp_id *id)
 	return 0;
 }
 
+/* The head both share, and the 16 bits after it (type, number of SPIs). */
+static void parse_spi_head(const struct payload *pl, struct isakmp_spi_head *h, uint16_t *field)
+{
+	h->doi = get32(pl->body);
+	h->proto = pl->body[4];
+	h->spi_size = pl->body[5];
+	*field = get16(pl->body + 6);
+}
+
 int isakmp_parse_notify(const struct payload *pl, struct isakmp_notify *n)
 {
 	if (pl->len < 8)
 		return bad("truncated notification");
-	n->doi = get32(pl->body);
-	n->proto = pl->body[4];
-	n->spi_size = pl->body[5];
-	n->type = get16(pl->body + 6);
-	if (8 + (size_t)n->spi_size > pl->len)
+	parse_spi_head(pl, &n->h, &n->type);
+	if (8 + (size_t)n->h.spi_size > pl->len)
 		return bad("notification SPI out of bounds");
 	n->spi = pl->body + 8;
-	n->data = n->spi + n->spi_size;
-	n->data_len = pl->len - 8 - n->spi_size;
+	n->data = n->spi + n->h.spi_size;
+	n->data_len = pl->len - 8 - n->h.spi_size;
 	return 0;
 }
 
@@ -266,12 +272,9 @@ int isakmp_parse_delete(const struct payload *pl, struct isakmp_delete *d)
 {
 	if (pl->len < 8)
 		return bad("truncated delete payload");
-	d->doi = get32(pl->body);
-	d->proto = pl->body[4];
-	d->spi_size = pl->body[5];
-	d->nspi = get16(pl->body + 6);
+	parse_spi_head(pl, &d->h, &d->nspi);
 	d->spis = pl->body + 8;
-	if ((size_t)d->spi_size * d->nspi != pl->len - 8)
+	if ((size_t)d->h.spi_size * d->nspi != pl->len - 8)
 		return bad("delete payload SPIs do not fill it");
 	return 0;
 }
@@ -304,6 +307,8 @@ const char *isakmp_notify_name(uint16_t type)
 		{ N_UNSUPPORTED_EXCHANGE_TYPE, "UNSUPPORTED-EXCHANGE-TYPE" },
 		{ N_RESPONDER_LIFETIME, "RESPONDER-LIFETIME" },
 		{ N_INITIAL_CONTACT, "INITIAL-CONTACT" },
+		{ N_R_U_THERE, "R-U-THERE" },
+		{ N_R_U_THERE_ACK, "R-U-THERE-ACK" },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

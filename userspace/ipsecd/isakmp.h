@@ -77,6 +77,11 @@
 #define IPSEC_LIFE_KB		2
 #define IPSEC_ENCAP_TUNNEL	1
 #define IPSEC_ENCAP_TRANSPORT	2
+/* RFC 3947 §5.1, and the values of its drafts (private use). */
+#define IPSEC_ENCAP_UDP_TUNNEL	3
+#define IPSEC_ENCAP_UDP_TRANSPORT 4
+#define IPSEC_ENCAP_UDP_TUNNEL_DRAFT 61443
+#define IPSEC_ENCAP_UDP_TRANSPORT_DRAFT 61444
 
 /* ID types, RFC 2407 §4.6.2.1. */
 #define ID_IPV4_ADDR		1
@@ -112,6 +117,8 @@
 #define N_UNSUPPORTED_EXCHANGE_TYPE	29
 #define N_RESPONDER_LIFETIME		24576
 #define N_INITIAL_CONTACT		24578
+#define N_R_U_THERE			36136	/* RFC 3706 §5 */
+#define N_R_U_THERE_ACK			36137
 
 struct isakmp_hdr {
 	uint8_t icookie[8];
@@ -211,11 +218,16 @@ struct isakmp_id {
 };
 int isakmp_parse_id(const struct payload *pl, struct isakmp_id *id);
 
-/* Notification, RFC 2408 §3.14. */
-struct isakmp_notify {
+/* Notification and Delete begin alike (RFC 2408 §3.14, §3.15). */
+struct isakmp_spi_head {
 	uint32_t doi;
 	uint8_t proto;
 	uint8_t spi_size;
+};
+
+/* Notification, RFC 2408 §3.14. */
+struct isakmp_notify {
+	struct isakmp_spi_head h;
 	uint16_t type;
 	const uint8_t *spi;
 	const uint8_t *data;
@@ -225,9 +237,7 @@ int isakmp_parse_notify(const struct payload *pl, struct isakmp_notify *n);
 
 /* Delete, RFC 2408 §3.15. */
 struct isakmp_delete {
-	uint32_t doi;
-	uint8_t proto;
-	uint8_t spi_size;
+	struct isakmp_spi_head h;
 	uint16_t nspi;
 	const uint8_t *spis;
 };
@@ -244,8 +254,15 @@ struct buf {
 	bool err;		/* an allocation failed or the size passed 64 KiB */
 };
 
+/*
+ * Every buffer is initialised where it is declared: an error path may
+ * free it before anything was put in (buf_free of BUF_INIT is a no-op),
+ * and a function that fills a caller's buffer never has to.
+ */
+#define BUF_INIT	{ .p = NULL }
+
 void buf_init(struct buf *b);
-/* Wipes, then frees (buffers may hold key material). */
+/* Wipes, then frees (buffers may hold key material); leaves it as BUF_INIT. */
 void buf_free(struct buf *b);
 void buf_put(struct buf *b, const void *p, size_t n);
 void buf_put8(struct buf *b, uint8_t v);
@@ -260,6 +277,8 @@ struct msgb {
 	struct buf b;
 	size_t np_off;		/* where the next payload's type goes */
 };
+
+#define MSGB_INIT	{ .b = BUF_INIT }
 
 void msgb_init(struct msgb *m, const struct isakmp_hdr *h);
 /* Starts a payload of type; returns the offset of its generic header. */

@@ -82,6 +82,13 @@ static void on_event(const struct kipsec_event *e, void *arg)
 
 		if (p2)
 			p2_expired(p2, inbound, e->hard);
+	} else if (e->cmd == KIPSEC_CMD_MAPPING && e->has_sa && e->has_mapping) {
+		bool inbound;
+		struct p2sa *p2 = p2_by_spi(&e->sa.dst, e->sa.spi, &inbound);
+
+		/* An authenticated ESP packet from a new NAT mapping (RFC 3948). */
+		if (p2 && inbound)
+			natt_mapping(p2, &e->mapping_src, e->mapping_sport);
 	}
 }
 
@@ -133,11 +140,40 @@ void kern_spi_release(struct p2sa *p2)
 	p2->spi_in_larval = false;
 }
 
+void kern_sa_remove_out(const struct p2sa *p2)
+{
+	sa_del(&p2->local, &p2->peer, p2->spi_out);
+}
+
 void kern_sa_remove(const struct p2sa *p2)
 {
 	/* Outbound first: no packet leaves under an SA the peer drops. */
-	sa_del(&p2->local, &p2->peer, p2->spi_out);
+	kern_sa_remove_out(p2);
 	sa_del(&p2->peer, &p2->local, p2->spi_in);
+}
+
+int kern_sa_in_used(const struct p2sa *p2)
+{
+	int64_t n = kern_sa_in_packets(p2);
+
+	return n < 0 ? (int)n : n > 0;
+}
+
+int64_t kern_sa_in_packets(const struct p2sa *p2)
+{
+	struct kipsec_sa sa;
+	int64_t err;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.src = p2->peer;
+	sa.dst = p2->local;
+	sa.spi = p2->spi_in;
+	sa.proto = IPPROTO_ESP;
+	err = kipsec_sa_get(h, &sa, false);
+	if (!err)
+		err = (int64_t)(sa.stats.packets & INT64_MAX);
+	kipsec_sa_wipe(&sa);
+	return err;
 }
 
 static void set_alg(struct kipsec_alg *a, const struct kipsec_alg_desc *d, const uint8_t *key)
@@ -146,6 +182,32 @@ static void set_alg(struct kipsec_alg *a, const struct kipsec_alg_desc *d, const
 	memcpy(a->key, key, d->key_len);
 	a->key_len = d->key_len;
 	a->icv_len = d->icv_len;
+}
+
+/* The inbound or outbound SA of p2, without its keys. */
+static void sa_of(const struct p2sa *p2, bool in, uint32_t reqid, struct kipsec_sa *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->src = in ? p2->peer : p2->local;
+	sa->dst = in ? p2->local : p2->peer;
+	sa->spi = in ? p2->spi_in : p2->spi_out;
+	sa->proto = IPPROTO_ESP;
+	sa->mode = p2->mode;
+	sa->reqid = reqid;
+	sa->ifindex = p2->ifindex;
+	sa->replay_window = KIPSEC_REPLAY_WINDOW_DEFAULT;
+	/* RFC 3948: the ports of the ESP-in-UDP packets the SA carries. */
+	if (p2->encap_dport) {
+		sa->encap_sport = in ? p2->encap_dport : natt_port;
+		sa->encap_dport = in ? natt_port : p2->encap_dport;
+	}
+	/*
+	 * The negotiated lifetime is the hard limit; the soft one asks for a
+	 * rekey before it, the initiator's a little earlier than the
+	 * responder's so that both rarely rekey at once.
+	 */
+	sa->hard.add_secs = p2->lifetime;
+	sa->soft.add_secs = (uint64_t)p2->lifetime * (p2->initiator ? 85 : 92) / 100;
 }
 
 int kern_sa_install(struct p2sa *p2, uint32_t reqid, const struct p1sa *p1, int dirs, char *why,
@@ -172,21 +234,7 @@ int kern_sa_install(struct p2sa *p2, uint32_t reqid, const struct p1sa *p1, int 
 
 		if (!(dirs & (in ? KERN_IN : KERN_OUT)))
 			continue;
-		memset(&sa, 0, sizeof(sa));
-		sa.src = in ? p2->peer : p2->local;
-		sa.dst = in ? p2->local : p2->peer;
-		sa.spi = in ? p2->spi_in : p2->spi_out;
-		sa.proto = IPPROTO_ESP;
-		sa.mode = p2->mode;
-		sa.reqid = reqid;
-		sa.replay_window = KIPSEC_REPLAY_WINDOW_DEFAULT;
-		/*
-		 * The negotiated lifetime is the hard limit; the soft one asks
-		 * for a rekey before it, the initiator's a little earlier than
-		 * the responder's so that both rarely rekey at once.
-		 */
-		sa.hard.add_secs = p2->lifetime;
-		sa.soft.add_secs = (uint64_t)p2->lifetime * (p2->initiator ? 85 : 92) / 100;
+		sa_of(p2, in, reqid, &sa);
 		if (p2_keymat(p1->hash, p1->k.skeyid_d, p1->k.prf_len,
 			      p2->gxy_len ? p2->gxy : NULL, p2->gxy_len, PROTO_IPSEC_ESP, sa.spi,
 			      p2->ni, p2->ni_len, p2->nr, p2->nr_len, km, need)) {
@@ -197,7 +245,7 @@ int kern_sa_install(struct p2sa *p2, uint32_t reqid, const struct p1sa *p1, int 
 		set_alg(&sa.enc, kd, km);
 		if (ka)
 			set_alg(&sa.auth, ka, km + kd->key_len);
-		err = kipsec_sa_add(h, &sa, false);
+		err = kipsec_sa_add(h, &sa, dirs & KERN_REPLACE);
 		if (err) {
 			snprintf(why, len, "%s SA 0x%08x: %s", in ? "inbound" : "outbound", sa.spi,
 				 kern_extack());
@@ -208,7 +256,7 @@ int kern_sa_install(struct p2sa *p2, uint32_t reqid, const struct p1sa *p1, int 
 		kipsec_sa_wipe(&sa);
 	}
 	explicit_bzero(km, sizeof(km));
-	if (err) {
+	if (err && !(dirs & KERN_REPLACE)) {
 		if (p2->spi_in_larval)
 			kern_spi_release(p2);
 		kern_sa_remove_in(p2);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ipsecd's log (see log.h). */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -56,38 +57,90 @@ void log_msg(enum log_level l, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* At most one line a second for each reason; the reasons are literals. */
-#define DROP_KINDS 16
+/*
+ * At most one line a second for each kind; the kinds are literals, so the
+ * table is small, and a kind that falls out of it only loses its count.
+ * What a second suppressed is not lost: the next line of the kind counts
+ * it, or, if the stream stopped, the last suppressed line is written with
+ * that count after a second without any (log_limited_flush(), from the main
+ * loop), so an administrator reading the log can still count every event.
+ */
+#define LIMIT_KINDS 16
+
+static struct limited {
+	const char *kind;
+	time_t last;
+	unsigned long suppressed;
+	enum log_level level;
+	char held[900];		/* the last line suppressed */
+} kinds[LIMIT_KINDS];
+
+static struct limited *limited_kind(const char *kind)
+{
+	static unsigned int next;
+	struct limited *k;
+	unsigned int i;
+
+	for (i = 0; i < LIMIT_KINDS; i++)
+		if (kinds[i].kind == kind || (kinds[i].kind && !strcmp(kinds[i].kind, kind)))
+			return &kinds[i];
+	k = &kinds[next++ % LIMIT_KINDS];
+	memset(k, 0, offsetof(struct limited, held));
+	k->kind = kind;
+	return k;
+}
+
+/* A line standing for itself and n suppressed before it. */
+static void limited_write(struct limited *k, const char *line, unsigned long n, time_t now)
+{
+	if (n)
+		log_msg(k->level, "%s (and %lu more like it, not shown)", line, n);
+	else
+		log_msg(k->level, "%s", line);
+	k->suppressed = 0;
+	k->last = now;
+}
+
+void log_limited(enum log_level l, const char *kind, const char *fmt, ...)
+{
+	struct limited *k = limited_kind(kind);
+	time_t now = time(NULL);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(k->held, sizeof(k->held), fmt, ap);
+	va_end(ap);
+	k->level = l;
+	if (k->last == now) {
+		k->suppressed++;
+		return;
+	}
+	/* A steady stream: one line a second, counting the rest. */
+	limited_write(k, k->held, k->suppressed, now);
+}
+
+bool log_limited_flush(void)
+{
+	time_t now = time(NULL);
+	bool held = false;
+	unsigned int i;
+
+	for (i = 0; i < LIMIT_KINDS; i++) {
+		if (!kinds[i].suppressed)
+			continue;
+		/*
+		 * A whole second without one: the stream stopped (in a steady
+		 * one, the next line counts them); its last line, for the rest.
+		 */
+		if (now - kinds[i].last >= 2)
+			limited_write(&kinds[i], kinds[i].held, kinds[i].suppressed - 1, now);
+		else
+			held = true;
+	}
+	return held;
+}
 
 void log_drop(const char *peer, const char *why)
 {
-	static struct {
-		const char *why;
-		time_t last;
-		unsigned long suppressed;
-	} kinds[DROP_KINDS];
-	static unsigned int next;
-	time_t now = time(NULL);
-	unsigned int i;
-
-	for (i = 0; i < DROP_KINDS; i++)
-		if (kinds[i].why == why || (kinds[i].why && !strcmp(kinds[i].why, why)))
-			break;
-	if (i == DROP_KINDS) {
-		i = next++ % DROP_KINDS;
-		kinds[i].why = why;
-		kinds[i].last = 0;
-		kinds[i].suppressed = 0;
-	}
-	if (kinds[i].last == now) {
-		kinds[i].suppressed++;
-		return;
-	}
-	if (kinds[i].suppressed)
-		log_warn("dropped a datagram from %s: %s (and %lu more like it since the last report)",
-			 peer, why, kinds[i].suppressed);
-	else
-		log_warn("dropped a datagram from %s: %s", peer, why);
-	kinds[i].last = now;
-	kinds[i].suppressed = 0;
+	log_limited(LOG_L_WARN, why, "dropped a datagram from %s: %s", peer, why);
 }

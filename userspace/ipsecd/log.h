@@ -26,9 +26,19 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 #define log_debug(...) log_msg(LOG_L_DEBUG, __VA_ARGS__)
 
 /*
- * A dropped datagram: counted by the caller, logged at most once a second
- * per kind, with the number suppressed since the last line.
+ * A line that a peer (or anyone forging its address) can cause at will:
+ * logged at most once a second per kind (a string literal).  The lines of
+ * the rest of that second are not shown but counted: the next line of the
+ * kind says "LINE (and N more like it, not shown)", and if none comes, the
+ * last suppressed line is written so after a quiet second.
  */
+void log_limited(enum log_level level, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Writes the held lines of seconds that are over; true if some are still held. */
+bool log_limited_flush(void);
+
+/* A dropped datagram, counted by the caller; log_limited() with why as kind. */
 void log_drop(const char *peer, const char *why);
 
 #endif /* IPSECD_LOG_H */

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,7 +31,6 @@ uint16_t ike_port = 500;
 bool stopping;
 
 static int epfd = -1, sigfd = -1;
-static struct list timers = LIST_INIT(timers);
 
 uint64_t now_ms(void)
 {
@@ -37,59 +38,6 @@ uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-void timer_stop(struct timer *t)
-{
-	if (t->armed) {
-		list_del(&t->node);
-		t->armed = false;
-	}
-}
-
-void timer_arm(struct timer *t, uint64_t delay_ms)
-{
-	struct list *pos;
-
-	timer_stop(t);
-	t->when = now_ms() + delay_ms;
-	/* Sorted by deadline, ties in arming order: walk back from the end. */
-	for (pos = timers.prev; pos != &timers; pos = pos->prev)
-		if (container_of(pos, struct timer, node)->when <= t->when)
-			break;
-	t->node.prev = pos;
-	t->node.next = pos->next;
-	pos->next->prev = &t->node;
-	pos->next = &t->node;
-	t->armed = true;
-}
-
-static int next_timeout(void)
-{
-	uint64_t now;
-	struct timer *t;
-
-	if (timers.next == &timers)
-		return -1;
-	t = container_of(timers.next, struct timer, node);
-	now = now_ms();
-	if (t->when <= now)
-		return 0;
-	return t->when - now > 60000 ? 60000 : (int)(t->when - now);
-}
-
-static void run_timers(void)
-{
-	uint64_t now = now_ms();
-
-	while (timers.next != &timers) {
-		struct timer *t = container_of(timers.next, struct timer, node);
-
-		if (t->when > now)
-			break;
-		timer_stop(t);
-		t->fn(t);
-	}
 }
 
 int loop_add_fd(int fd)
@@ -115,52 +63,100 @@ static void shutdown_all(void)
 		p2_remove(container_of(pos, struct p2sa, node), true);
 	list_for_each_safe(pos, tmp, &p1sas)
 		p1_delete(container_of(pos, struct p1sa, node), true);
+	half_open_flush();
+}
+
+/*
+ * This process holds pre-shared keys, SKEYIDs and KEYMAT: a core dump
+ * would write them to disk.  Not dumpable also keeps other users from
+ * ptrace and from our /proc files (proc(5), PR_SET_DUMPABLE); no core
+ * size limit for when something makes it dumpable again (an exec).
+ */
+static int no_core_dumps(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) || setrlimit(RLIMIT_CORE, &none)) {
+		fprintf(stderr, "ipsecd: cannot forbid core dumps: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ipsecd [-dhsv] [-p port] [-S socket]\n"
+		"usage: ipsecd [-dhsv] [-p port] [-P port] [-K seconds] [-S socket]\n"
 		"  -d         debug: as -v, twice for more\n"
 		"  -v         verbose log\n"
 		"  -s         log to syslog instead of standard error\n"
 		"  -p port    IKE port (default 500)\n"
+		"  -P port    NAT traversal port (default 4500)\n"
+		"  -K seconds NAT keepalive interval behind a NAT (default 20, 0: none)\n"
 		"  -S socket  control socket (default " IKE_CTL_SOCKET ")\n"
 		"  -h         this help\n");
 }
 
-int main(int argc, char **argv)
-{
-	const char *sock = IKE_CTL_SOCKET;
-	bool use_syslog = false;
-	int verbosity = 0, c;
-	sigset_t mask;
+struct options {
+	const char *sock;
+	bool use_syslog;
+	int verbosity;
+};
 
-	while ((c = getopt(argc, argv, "dhp:sS:v")) != -1) {
+/* A decimal number from min to max, or -1. */
+static long number(const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < min || v > max)
+		return -1;
+	return v;
+}
+
+/* The command line into *o: -1 to go on, or the exit status (-h, errors). */
+static int options(int argc, char **argv, struct options *o)
+{
+	int c;
+
+	while ((c = getopt(argc, argv, "dhK:p:P:sS:v")) != -1) {
 		switch (c) {
 		case 'd':
 		case 'v':
-			verbosity++;
+			o->verbosity++;
 			break;
 		case 'h':
 			usage(stdout);
 			return 0;
-		case 'p': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
+		case 'p':
+		case 'P': {
+			long v = number(optarg, 1, 65535);
 
-			if (*end || v < 1 || v > 65535) {
+			if (v < 0) {
 				fprintf(stderr, "ipsecd: bad port %s\n", optarg);
 				return 1;
 			}
-			ike_port = (uint16_t)v;
+			*(c == 'p' ? &ike_port : &natt_port) = (uint16_t)v;
+			break;
+		}
+		case 'K': {
+			long v = number(optarg, 0, 3600);
+
+			if (v < 0) {
+				fprintf(stderr, "ipsecd: bad keepalive interval %s (0 to 3600 s)\n",
+					optarg);
+				return 1;
+			}
+			natt_keepalive_s = (unsigned int)v;
 			break;
 		}
 		case 's':
-			use_syslog = true;
+			o->use_syslog = true;
 			break;
 		case 'S':
-			sock = optarg;
+			o->sock = optarg;
 			break;
 		default:
 			usage(stderr);
@@ -171,11 +167,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	log_open(use_syslog, verbosity);
-	if (crypto_init()) {
-		log_err("OpenSSL: %s", dh_error());
-		return 1;
-	}
+	return -1;
+}
+
+/* Signals through a signalfd, the sockets and kipsec.ko into the loop. */
+static int open_all(const char *sock)
+{
+	sigset_t mask;
+
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -186,50 +185,83 @@ int main(int argc, char **argv)
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (sigfd < 0 || epfd < 0) {
 		log_err("epoll/signalfd: %s", strerror(errno));
-		return 1;
+		return -1;
 	}
 	if (kern_open() || net_open() || ctl_open(sock)) {
 		kern_close();
 		net_close();
-		return 1;
+		return -1;
 	}
 	loop_add_fd(sigfd);
-	loop_add_fd(net_fd4());
-	if (net_fd6() >= 0)
-		loop_add_fd(net_fd6());
+	for (int i = 0; i < 4; i++)
+		if (net_fd(i) >= 0)
+			loop_add_fd(net_fd(i));
 	loop_add_fd(kern_event_fd());
 	loop_add_fd(ctl_fd());
-	log_info("ready: IKE on UDP port %u, control socket %s", ike_port, sock);
+	return 0;
+}
 
+static void dispatch_fd(int fd)
+{
+	if (fd == sigfd) {
+		struct signalfd_siginfo si;
+
+		while (read(sigfd, &si, sizeof(si)) == sizeof(si))
+			if (si.ssi_signo != SIGHUP)
+				stopping = true;
+	} else if (net_owns(fd)) {
+		net_input(fd);
+	} else if (fd == kern_event_fd()) {
+		kern_events();
+	} else if (fd == ctl_fd()) {
+		ctl_accept();
+	} else {
+		ctl_input(fd);
+	}
+}
+
+static void run(void)
+{
 	while (!stopping) {
 		struct epoll_event ev[32];
-		int n = epoll_wait(epfd, ev, 32, next_timeout());
+		int ms = timers_next_ms(now_ms());
+		int n;
+
+		/* A held log line is written within a second (log.h). */
+		if (log_limited_flush() && (ms < 0 || ms > 1000))
+			ms = 1000;
+		n = epoll_wait(epfd, ev, 32, ms);
 
 		if (n < 0 && errno != EINTR) {
 			log_err("epoll_wait: %s", strerror(errno));
 			break;
 		}
-		for (int i = 0; i < n && !stopping; i++) {
-			int fd = ev[i].data.fd;
-
-			if (fd == sigfd) {
-				struct signalfd_siginfo si;
-
-				while (read(sigfd, &si, sizeof(si)) == sizeof(si))
-					if (si.ssi_signo != SIGHUP)
-						stopping = true;
-			} else if (fd == net_fd4() || fd == net_fd6()) {
-				net_input(fd);
-			} else if (fd == kern_event_fd()) {
-				kern_events();
-			} else if (fd == ctl_fd()) {
-				ctl_accept();
-			} else {
-				ctl_input(fd);
-			}
-		}
-		run_timers();
+		for (int i = 0; i < n && !stopping; i++)
+			dispatch_fd(ev[i].data.fd);
+		timers_run(now_ms());
 	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .sock = IKE_CTL_SOCKET };
+	int rc;
+
+	/* First, before any secret exists. */
+	if (no_core_dumps())
+		return 1;
+	rc = options(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	log_open(o.use_syslog, o.verbosity);
+	if (crypto_init() || natt_init()) {
+		log_err("OpenSSL: %s", dh_error());
+		return 1;
+	}
+	if (open_all(o.sock))
+		return 1;
+	log_info("ready: IKE on UDP port %u, control socket %s", ike_port, o.sock);
+	run();
 	shutdown_all();
 	ctl_close();
 	net_close();

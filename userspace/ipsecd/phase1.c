@@ -32,6 +32,12 @@ static const char *role(const struct p1sa *p1)
 	return p1->initiator ? "initiator" : "responder";
 }
 
+static void r_fail_log(const char *peer, const char *cause)
+{
+	log_limited(LOG_L_ERR, "main mode responder failure",
+		    "peer %s: phase 1 (main mode, responder) failed: %s", peer, cause);
+}
+
 /* The one line of a failed negotiation (see log.h); frees the SA. */
 static void __attribute__((format(printf, 2, 3))) p1_fail(struct p1sa *p1, const char *fmt, ...)
 {
@@ -41,8 +47,12 @@ static void __attribute__((format(printf, 2, 3))) p1_fail(struct p1sa *p1, const
 	va_start(ap, fmt);
 	vsnprintf(cause, sizeof(cause), fmt, ap);
 	va_end(ap);
-	log_err("peer %s: phase 1 (main mode, %s) failed: %s", addr_text(&p1->peer, peer, sizeof(peer)),
-		role(p1), cause);
+	addr_text(&p1->peer, peer, sizeof(peer));
+	/* Anyone who receives at an address can make a responder fail. */
+	if (p1->initiator)
+		log_err("peer %s: phase 1 (main mode, %s) failed: %s", peer, role(p1), cause);
+	else
+		r_fail_log(peer, cause);
 	stats.p1_failed++;
 	if (p1->initiator)
 		rules_p1_failed(&p1->local, &p1->peer);
@@ -51,6 +61,11 @@ static void __attribute__((format(printf, 2, 3))) p1_fail(struct p1sa *p1, const
 
 /* ---- sending ---- */
 
+int p1_send_peer(const struct p1sa *p1, const uint8_t *p, size_t len)
+{
+	return net_send(&p1->local, &p1->peer, p1->peer_port, p1->natt.floated, p, len);
+}
+
 void p1_send(struct p1sa *p1, struct buf *b)
 {
 	buf_free(&p1->out);
@@ -58,7 +73,7 @@ void p1_send(struct p1sa *p1, struct buf *b)
 	buf_init(b);
 	if (p1->out.err)
 		return;
-	net_send(&p1->local, &p1->peer, p1->peer_port, p1->out.p, p1->out.len);
+	p1_send_peer(p1, p1->out.p, p1->out.len);
 }
 
 static void send_and_wait(struct p1sa *p1, struct buf *b)
@@ -90,7 +105,7 @@ static void p1_timer(struct timer *t)
 	p1->tries++;
 	stats.retransmits++;
 	if (!p1->out.err && p1->out.len)
-		net_send(&p1->local, &p1->peer, p1->peer_port, p1->out.p, p1->out.len);
+		p1_send_peer(p1, p1->out.p, p1->out.len);
 	timer_arm(&p1->timer, (uint64_t)RETRANSMIT_FIRST_MS << p1->tries);
 }
 
@@ -101,6 +116,35 @@ static void hdr_of(const struct p1sa *p1, struct isakmp_hdr *h, uint8_t exchange
 	memcpy(h->rcookie, p1->rcky, 8);
 	h->exchange = exchange;
 	h->msgid = msgid;
+}
+
+void p1_hash_msg_begin(struct msgb *m, const struct p1sa *p1, uint8_t exchange, uint32_t msgid)
+{
+	struct isakmp_hdr h;
+	size_t off;
+
+	hdr_of(p1, &h, exchange, msgid);
+	msgb_init(m, &h);
+	off = msgb_begin(m, ISAKMP_NP_HASH);
+	buf_zero(&m->b, p1->k.prf_len);
+	msgb_end(m, off);
+}
+
+/* Messages 3 and 4 (RFC 2409 §5): KE and nonce, in the clear. */
+static void send_ke_nonce(struct p1sa *p1, const uint8_t *gx, const uint8_t *nonce,
+			  enum p1_state next)
+{
+	struct isakmp_hdr h;
+	struct msgb out = MSGB_INIT;
+
+	hdr_of(p1, &h, ISAKMP_XCHG_IDPROT, 0);
+	msgb_init(&out, &h);
+	msgb_payload(&out, ISAKMP_NP_KE, gx, p1->gx_len);
+	msgb_payload(&out, ISAKMP_NP_NONCE, nonce, NONCE_LEN);
+	natt_put_natd(p1, &out);
+	msgb_finish(&out);
+	p1->state = next;
+	send_and_wait(p1, &out.b);
 }
 
 /* ---- encryption (RFC 2409 Appendix B) ---- */
@@ -129,11 +173,12 @@ int p1_decrypt(struct p1sa *p1, const uint8_t *pkt, size_t len, uint8_t *iv, str
 {
 	size_t blk = p1->k.block;
 
+	/* First: every caller frees *out, whatever went wrong. */
+	buf_init(out);
 	if (!p1->k.enc_len || len <= ISAKMP_HDR_LEN || (len - ISAKMP_HDR_LEN) % blk) {
 		isakmp_error = "encrypted body not a whole number of blocks";
 		return -1;
 	}
-	buf_init(out);
 	buf_put(out, pkt, len);
 	if (out->err)
 		return -1;
@@ -186,6 +231,37 @@ static int auth_hash(const struct p1sa *p1, bool of_initiator, const uint8_t *id
 	return prf_iov(p1->hash, p1->k.skeyid, p1->k.prf_len, v, 6, out);
 }
 
+/*
+ * Messages 5 and 6 (RFC 2409 §5): our identity and HASH_I or HASH_R over
+ * it, encrypted under the phase 1 IV.  Returns 0 with the message in
+ * *out, or -1 once the SA has failed.
+ */
+static int id_hash_msg(struct p1sa *p1, bool initiator, struct msgb *out)
+{
+	uint8_t hash[IKE_HASH_MAX];
+	struct buf idb = BUF_INIT;
+	struct isakmp_hdr h;
+
+	put_id(&idb, &p1->local);
+	if (idb.err || auth_hash(p1, initiator, idb.p, idb.len, hash)) {
+		buf_free(&idb);
+		p1_fail(p1, "cannot compute %s", initiator ? "HASH_I" : "HASH_R");
+		return -1;
+	}
+	hdr_of(p1, &h, ISAKMP_XCHG_IDPROT, 0);
+	msgb_init(out, &h);
+	msgb_payload(out, ISAKMP_NP_ID, idb.p, idb.len);
+	msgb_payload(out, ISAKMP_NP_HASH, hash, p1->k.prf_len);
+	ic_put(p1, out);
+	buf_free(&idb);
+	if (p1_encrypt(p1, out, p1->iv)) {
+		buf_free(&out->b);
+		p1_fail(p1, "cannot encrypt message %d", initiator ? 5 : 6);
+		return -1;
+	}
+	return 0;
+}
+
 /* The peer's identity must be its address: the PSK was chosen by it. */
 static int check_id(struct p1sa *p1, const struct payload *pl)
 {
@@ -198,8 +274,15 @@ static int check_id(struct p1sa *p1, const struct payload *pl)
 	if ((id.type == ID_IPV4_ADDR && id.len == 4) || (id.type == ID_IPV6_ADDR && id.len == 16)) {
 		a.family = id.type == ID_IPV4_ADDR ? AF_INET : AF_INET6;
 		memcpy(a.u.bytes, id.data, id.len);
-		if (addr_eq(&a, &p1->peer))
+		if (kipsec_addr_eq(&a, &p1->peer))
 			return 0;
+		/* RFC 3947 §1: behind a NAT, the ID is the peer's own (private) address. */
+		if (p1->natt.nat_there) {
+			log_info("peer %s: identifies as %s, its address behind the NAT (RFC 3947)",
+				 addr_text(&p1->peer, want, sizeof(want)),
+				 addr_text(&a, got, sizeof(got)));
+			return 0;
+		}
 		p1_fail(p1, "the peer identifies as %s, but its address is %s (ID must be the address)",
 			addr_text(&a, got, sizeof(got)), addr_text(&p1->peer, want, sizeof(want)));
 		return -1;
@@ -286,15 +369,22 @@ static void established(struct p1sa *p1)
 	/* The PSK is no longer needed: SKEYID is derived. */
 	explicit_bzero(p1->psk, sizeof(p1->psk));
 	buf_free(&p1->sai_b);
-	log_info("peer %s: phase 1 SA %08x established as %s (%s, lifetime %u s) in %llu ms",
+	log_info("peer %s: phase 1 SA %08x established as %s (%s, lifetime %u s%s) in %llu ms",
 		 addr_text(&p1->peer, peer, sizeof(peer)), p1->id, role(p1),
 		 p1_alg_text(p1->enc, p1->enc_bits, p1->hash, p1->group, algs, sizeof(algs)),
-		 p1->lifetime, (unsigned long long)(now_ms() - p1->started_ms));
+		 p1->lifetime, p1->dpd.peer ? ", peer does DPD" : "",
+		 (unsigned long long)(now_ms() - p1->started_ms));
 	timer_arm(&p1->timer, (uint64_t)p1->lifetime * 1000);
+	natt_established(p1);
+	dpd_established(p1);
 	rules_p1_up(&p1->local, &p1->peer);
 }
 
-/* The rule's phase 1 settings and PSK into a new SA. */
+/*
+ * The rule's phase 1 settings and PSK into a new SA, a copy of its own:
+ * the rule may go while the SA lives.  Alike phase2.c's take_rule by shape
+ * only (other fields, another struct); kept apart on purpose.
+ */
 static void take_rule(struct p1sa *p1, const struct rule *r)
 {
 	p1->rule_id = r->id;
@@ -314,7 +404,7 @@ void p1_initiate(struct rule *r)
 	struct p1sa *p1 = p1_new(true);
 	char peer[KIPSEC_ADDR_STRLEN];
 	struct isakmp_hdr h;
-	struct msgb m;
+	struct msgb m = MSGB_INIT;
 
 	if (!p1)
 		return;
@@ -330,6 +420,10 @@ void p1_initiate(struct rule *r)
 	hdr_of(p1, &h, ISAKMP_XCHG_IDPROT, 0);
 	msgb_init(&m, &h);
 	msgb_payload(&m, ISAKMP_NP_SA, p1->sai_b.p, p1->sai_b.len);
+	/* RFC 3947 §3.1: we can do NAT traversal, every variant of it. */
+	natt_put_vids(&m);
+	/* RFC 3706 §4: we do DPD (and answer R-U-THERE whatever the rule says). */
+	dpd_put_vid(&m);
 	msgb_finish(&m);
 	p1->state = P1_I_MM1;
 	log_info("peer %s: phase 1 (main mode) started as initiator", addr_text(&p1->peer, peer, sizeof(peer)));
@@ -339,11 +433,9 @@ void p1_initiate(struct rule *r)
 static void i_mm2(struct p1sa *p1, const struct isakmp_msg *m)
 {
 	const struct payload *pl = isakmp_find(m, ISAKMP_NP_SA);
-	uint8_t gx[DH_MAX], nonce_pl[NONCE_LEN];
+	uint8_t gx[DH_MAX];
 	struct isakmp_sa sa;
 	struct p1_choice c;
-	struct isakmp_hdr h;
-	struct msgb out;
 	char ours[128], theirs[128];
 
 	if (!pl || isakmp_parse_sa(pl->body, pl->len, &sa)) {
@@ -363,6 +455,8 @@ static void i_mm2(struct p1sa *p1, const struct isakmp_msg *m)
 	}
 	if (c.life_secs && c.life_secs < p1->lifetime)
 		p1->lifetime = c.life_secs;
+	p1->natt.variant = natt_vid_variant(m);
+	p1->dpd.peer = dpd_vid_seen(m);
 	if (make_dh(p1, gx))
 		return;
 	memcpy(p1->gxi, gx, p1->gx_len);
@@ -371,42 +465,23 @@ static void i_mm2(struct p1sa *p1, const struct isakmp_msg *m)
 		p1_fail(p1, "no random bytes");
 		return;
 	}
-	memcpy(nonce_pl, p1->ni, NONCE_LEN);
-	hdr_of(p1, &h, ISAKMP_XCHG_IDPROT, 0);
-	msgb_init(&out, &h);
-	msgb_payload(&out, ISAKMP_NP_KE, p1->gxi, p1->gx_len);
-	msgb_payload(&out, ISAKMP_NP_NONCE, nonce_pl, NONCE_LEN);
-	msgb_finish(&out);
-	p1->state = P1_I_MM3;
-	send_and_wait(p1, &out.b);
+	send_ke_nonce(p1, p1->gxi, p1->ni, P1_I_MM3);
 }
 
 static void i_mm4(struct p1sa *p1, const struct isakmp_msg *m)
 {
-	uint8_t hash[IKE_HASH_MAX];
-	struct buf idb;
-	struct isakmp_hdr h;
-	struct msgb out;
+	struct msgb out = MSGB_INIT;
 
 	if (take_ke_nonce(p1, m, p1->gxr, p1->nr, &p1->nr_len) || derive(p1))
 		return;
-	buf_init(&idb);
-	put_id(&idb, &p1->local);
-	if (idb.err || auth_hash(p1, true, idb.p, idb.len, hash)) {
-		buf_free(&idb);
-		p1_fail(p1, "cannot compute HASH_I");
+	if (natt_check_natd(p1, m, p1->peer_port)) {
+		p1_fail(p1, "message 4: a NAT-D payload of the wrong size, or only one");
 		return;
 	}
-	hdr_of(p1, &h, ISAKMP_XCHG_IDPROT, 0);
-	msgb_init(&out, &h);
-	msgb_payload(&out, ISAKMP_NP_ID, idb.p, idb.len);
-	msgb_payload(&out, ISAKMP_NP_HASH, hash, p1->k.prf_len);
-	buf_free(&idb);
-	if (p1_encrypt(p1, &out, p1->iv)) {
-		buf_free(&out.b);
-		p1_fail(p1, "cannot encrypt message 5");
+	/* RFC 3947 §4: behind a NAT, message 5 goes to port 4500 already. */
+	natt_float(p1);
+	if (id_hash_msg(p1, true, &out))
 		return;
-	}
 	p1->state = P1_I_MM5;
 	send_and_wait(p1, &out.b);
 }
@@ -420,23 +495,53 @@ static void auth_failed_notify(const struct p1sa *p1)
 {
 	if (!p1->initiator)
 		info_notify_plain(p1->icky, p1->rcky, &p1->local, &p1->peer, p1->peer_port,
-				  N_AUTHENTICATION_FAILED);
+				  p1->natt.floated, N_AUTHENTICATION_FAILED);
 }
 
-/* Messages 5 and 6: decrypt, then ID and HASH_I/HASH_R. */
+/*
+ * Message 6 that does not decrypt or whose HASH_R fails, at the initiator:
+ * the responder read our message 5, so its keys are ours and it could not
+ * have sent that; anyone who saw the cookies could.  Dropped, the state
+ * as it was (RFC 2408 §5.9): the genuine one, or our retransmission's
+ * answer, still completes.  The responder's message 5 failing is what a
+ * wrong pre-shared key looks like: that ends the negotiation at once, with
+ * the notification that ends the initiator's wait (an attacker who sees
+ * the cookies can send that notification itself, RFC 2408 §4.8).
+ */
+static bool forged_mm6(struct p1sa *p1, const char *why)
+{
+	char ps[KIPSEC_ADDR_STRLEN];
+
+	if (!p1->initiator)
+		return false;
+	stats.rx_dropped++;
+	log_drop(addr_text(&p1->peer, ps, sizeof(ps)), why);
+	return true;
+}
+
+/*
+ * Messages 5 and 6: decrypt, then ID and HASH_I/HASH_R; 0 if good, 1 if
+ * dropped (nothing changed), -1 if the negotiation failed (p1 is freed).
+ */
 static int verify_auth(struct p1sa *p1, const uint8_t *pkt, size_t len, bool of_initiator)
 {
 	const struct payload *id, *hp;
+	uint8_t want[IKE_HASH_MAX], iv[IKE_BLOCK_MAX];
 	struct isakmp_msg m;
-	uint8_t want[IKE_HASH_MAX];
-	struct buf plain;
+	struct buf plain = BUF_INIT;
 	int r = -1;
 
 	if (!(pkt[19] & ISAKMP_FLAG_ENC)) {
 		p1_fail(p1, "message %d is not encrypted", of_initiator ? 5 : 6);
 		return -1;
 	}
-	if (p1_decrypt(p1, pkt, len, p1->iv, &plain, &m)) {
+	/* The IV moves on only with a message that verified. */
+	memcpy(iv, p1->iv, sizeof(iv));
+	if (p1_decrypt(p1, pkt, len, iv, &plain, &m)) {
+		if (forged_mm6(p1, "main mode message 6 that does not decrypt")) {
+			r = 1;
+			goto out;
+		}
 		auth_failed_notify(p1);
 		p1_fail(p1, "authentication failed: message %d does not decrypt to valid payloads (%s): the pre-shared keys differ",
 			of_initiator ? 5 : 6, isakmp_error);
@@ -445,6 +550,10 @@ static int verify_auth(struct p1sa *p1, const uint8_t *pkt, size_t len, bool of_
 	id = isakmp_find(&m, ISAKMP_NP_ID);
 	hp = isakmp_find(&m, ISAKMP_NP_HASH);
 	if (!id || !hp) {
+		if (forged_mm6(p1, "main mode message 6 without ID or HASH payload")) {
+			r = 1;
+			goto out;
+		}
 		p1_fail(p1, "message %d without %s payload", of_initiator ? 5 : 6, id ? "HASH" : "ID");
 		goto out;
 	}
@@ -453,6 +562,10 @@ static int verify_auth(struct p1sa *p1, const uint8_t *pkt, size_t len, bool of_
 		goto out;
 	}
 	if (hp->len != p1->k.prf_len || CRYPTO_memcmp(hp->body, want, p1->k.prf_len)) {
+		if (forged_mm6(p1, "main mode message 6 whose HASH_R does not verify")) {
+			r = 1;
+			goto out;
+		}
 		auth_failed_notify(p1);
 		p1_fail(p1, "authentication failed: %s did not verify: the pre-shared keys differ",
 			of_initiator ? "HASH_I" : "HASH_R");
@@ -460,16 +573,21 @@ static int verify_auth(struct p1sa *p1, const uint8_t *pkt, size_t len, bool of_
 	}
 	if (check_id(p1, id))
 		goto out;
+	ic_check(p1, &m);
+	memcpy(p1->iv, iv, sizeof(iv));
 	r = 0;
 out:
 	buf_free(&plain);
 	return r;
 }
 
-static void i_mm6(struct p1sa *p1, const uint8_t *pkt, size_t len)
+static void i_mm6(struct p1sa *p1, const uint8_t *pkt, size_t len, uint16_t port, bool natt)
 {
 	if (verify_auth(p1, pkt, len, false))
 		return;
+	natt_peer_seen(p1, port, natt);
+	buf_free(&p1->in);
+	buf_put(&p1->in, pkt, len);
 	timer_stop(&p1->timer);
 	buf_free(&p1->out);
 	established(p1);
@@ -478,112 +596,196 @@ static void i_mm6(struct p1sa *p1, const uint8_t *pkt, size_t len)
 /* ---- responder ---- */
 
 /*
- * Message 1 costs a responder state and, from message 3 on, Diffie-
- * Hellman: a flood of them (from a configured peer's address, which is
- * easy to forge) must not grow without bound.
+ * Message 1 is answered without state (see cookie.c): our cookie is a keyed
+ * hash of the initiator's address, port and cookie, message 2 follows from
+ * message 1 alone, and only SAi_b is kept, in a bounded record, for the
+ * hashes of messages 5 and 6 (RFC 2409 §5).  A repeated message 1 gets the
+ * same answer again; nothing is ever resent on a timer for a message 1
+ * that no message 3 followed.
  */
-#define HALF_OPEN_MAX	1024
 
-static unsigned int half_open(void)
+/* Chooses from the SA payload body sai what p1's rule accepts; 0 or a notify type. */
+static int r_choose(const struct p1sa *p1, const uint8_t *sai, size_t len, struct p1_choice *c,
+		    char *why, size_t wlen)
 {
-	struct list *pos, *tmp;
-	unsigned int n = 0;
+	struct isakmp_sa *sa = malloc(sizeof(*sa));
+	int notify;
 
-	list_for_each_safe(pos, tmp, &p1sas) {
-		struct p1sa *p1 = container_of(pos, struct p1sa, node);
-
-		n += !p1->initiator && p1->state != P1_ESTABLISHED;
+	if (!sa) {
+		snprintf(why, wlen, "out of memory");
+		return N_PAYLOAD_MALFORMED;
 	}
-	return n;
+	if (isakmp_parse_sa(sai, len, sa)) {
+		snprintf(why, wlen, "message 1: malformed SA payload: %s", isakmp_error);
+		notify = N_PAYLOAD_MALFORMED;
+	} else {
+		notify = p1_choose(p1, sa, c, why, wlen);
+	}
+	free(sa);
+	return notify;
+}
+
+/* Message 2: our cookie, and the one transform chosen (c points into sai). */
+static void r_send_mm2(const struct p1sa *p1, const struct p1_choice *c, uint8_t natt, bool dpd)
+{
+	struct isakmp_hdr h;
+	struct msgb out = MSGB_INIT;
+	size_t off;
+
+	hdr_of(p1, &h, ISAKMP_XCHG_IDPROT, 0);
+	msgb_init(&out, &h);
+	off = msgb_begin(&out, ISAKMP_NP_SA);
+	p1_accept_body(&out.b, c);
+	msgb_end(&out, off);
+	/* RFC 3947 §3.1: the one variant of NAT traversal we take of the peer's. */
+	natt_put_vid(&out, natt);
+	/* RFC 3706 §4: both ends say it; only to a peer that did. */
+	if (dpd)
+		dpd_put_vid(&out);
+	msgb_finish(&out);
+	if (!out.b.err)
+		p1_send_peer(p1, out.b.p, out.b.len);
+	buf_free(&out.b);
 }
 
 static void r_mm1(const struct isakmp_hdr *h, const struct isakmp_msg *m,
 		  const struct kipsec_addr *local, const struct kipsec_addr *peer, uint16_t port,
-		  const uint8_t *pkt, size_t len)
+		  bool natt)
 {
 	const struct payload *pl = isakmp_find(m, ISAKMP_NP_SA);
 	char ps[KIPSEC_ADDR_STRLEN], why[768];
-	struct isakmp_sa *sa;
 	struct p1_choice c;
-	struct isakmp_hdr rh;
 	struct rule *r;
-	struct p1sa *p1;
-	struct msgb out;
-	int notify;
+	struct p1sa p1 = { 0 };
+	int notify, known;
 
-	if (half_open() >= HALF_OPEN_MAX) {
-		stats.rx_dropped++;
-		log_drop(addr_text(peer, ps, sizeof(ps)),
-			 "main mode request while too many negotiations are half open");
-		return;
-	}
+	addr_text(peer, ps, sizeof(ps));
 	r = rule_for_peer(local, peer);
 	if (!r) {
 		stats.rx_dropped++;
-		log_drop(addr_text(peer, ps, sizeof(ps)), "main mode request with no ike rule for that peer");
+		log_drop(ps, "main mode request with no ike rule for that peer");
 		return;
 	}
 	if (!pl) {
 		stats.rx_malformed++;
-		log_drop(addr_text(peer, ps, sizeof(ps)), "main mode message 1 without SA payload");
+		log_drop(ps, "main mode message 1 without SA payload");
 		return;
 	}
-	sa = malloc(sizeof(*sa));
-	p1 = sa ? p1_new(false) : NULL;
+	p1.local = *local;
+	p1.peer = *peer;
+	p1.peer_port = port;
+	p1.natt.floated = natt;
+	memcpy(p1.icky, h->icookie, 8);
+	take_rule(&p1, r);
+	notify = r_choose(&p1, pl->body, pl->len, &c, why, sizeof(why));
+	if (notify) {
+		info_notify_plain(h->icookie, h->rcookie, local, peer, port, natt, (uint16_t)notify);
+		stats.p1_failed++;
+		r_fail_log(ps, why);
+		goto out;
+	}
+	if (cookie_make(peer, port, p1.icky, p1.rcky)) {
+		stats.rx_dropped++;
+		log_drop(ps, "main mode request while no responder cookie can be made");
+		goto out;
+	}
+	known = half_open_put(peer, p1.icky, p1.rcky, pl->body, pl->len);
+	if (known < 0) {
+		stats.rx_dropped++;
+		log_drop(ps, "main mode request with an SA payload too large to remember");
+		goto out;
+	}
+	if (known)
+		stats.retransmits++;
+	if (dpd_vid_seen(m))
+		half_open_mark(peer, p1.icky, p1.rcky, HALF_OPEN_DPD);
+	r_send_mm2(&p1, &c, natt_vid_variant(m), dpd_vid_seen(m));
+out:
+	explicit_bzero(&p1, sizeof(p1));
+}
+
+/* Half-open phase 1 SAs as responder: all of them, and those of peer. */
+static unsigned int half_open(const struct kipsec_addr *peer, unsigned int *of_peer)
+{
+	struct list *pos, *tmp;
+	unsigned int n = 0;
+
+	*of_peer = 0;
+	list_for_each_safe(pos, tmp, &p1sas) {
+		struct p1sa *p1 = container_of(pos, struct p1sa, node);
+
+		if (p1->initiator || p1->state == P1_ESTABLISHED)
+			continue;
+		n++;
+		*of_peer += kipsec_addr_eq(&p1->peer, peer);
+	}
+	return n;
+}
+
+/*
+ * Message 3 whose responder cookie verifies: the initiator receives at its
+ * address, and from now on it costs us Diffie-Hellman.  The phase 1 SA is
+ * made here, from the record message 1 left, in the state message 2 would
+ * have left it in.
+ */
+static struct p1sa *r_mm3_state(const struct isakmp_hdr *h, const struct kipsec_addr *local,
+				const struct kipsec_addr *peer, uint16_t port, bool natt)
+{
+	char ps[KIPSEC_ADDR_STRLEN], why[768];
+	unsigned int of_peer;
+	struct p1_choice c;
+	struct rule *r;
+	struct p1sa *p1;
+	int notify;
+
+	addr_text(peer, ps, sizeof(ps));
+	if (half_open(peer, &of_peer) >= HALF_OPEN_MAX || of_peer >= HALF_OPEN_PER_PEER) {
+		stats.rx_dropped++;
+		log_drop(ps, "main mode message 3 while too many negotiations are half open");
+		return NULL;
+	}
+	r = rule_for_peer(local, peer);
+	p1 = r ? p1_new(false) : NULL;
 	if (!p1) {
-		free(sa);
-		return;
+		stats.rx_dropped++;
+		log_drop(ps, "main mode message 3 with no ike rule for that peer");
+		return NULL;
 	}
 	p1->local = *local;
 	p1->peer = *peer;
 	p1->peer_port = port;
+	p1->natt.floated = natt;
 	memcpy(p1->icky, h->icookie, 8);
+	memcpy(p1->rcky, h->rcookie, 8);
 	take_rule(p1, r);
-	buf_put(&p1->in, pkt, len);
-	if (isakmp_parse_sa(pl->body, pl->len, sa)) {
-		info_notify_plain(h->icookie, h->rcookie, local, peer, port, N_PAYLOAD_MALFORMED);
-		p1_fail(p1, "message 1: malformed SA payload: %s", isakmp_error);
-		free(sa);
-		return;
+	p1->dpd.peer = half_open_marks(peer, p1->icky, p1->rcky) & HALF_OPEN_DPD;
+	if (half_open_take(peer, p1->icky, p1->rcky, &p1->sai_b)) {
+		p1_free(p1);
+		stats.rx_dropped++;
+		log_drop(ps, "main mode message 3 whose message 1 was evicted by newer ones");
+		return NULL;
 	}
-	notify = p1_choose(p1, sa, &c, why, sizeof(why));
+	notify = r_choose(p1, p1->sai_b.p, p1->sai_b.len, &c, why, sizeof(why));
 	if (notify) {
-		info_notify_plain(h->icookie, h->rcookie, local, peer, port, (uint16_t)notify);
+		/* The rule changed since message 2. */
 		p1_fail(p1, "%s", why);
-		free(sa);
-		return;
+		return NULL;
 	}
 	if (c.life_secs && c.life_secs < p1->lifetime)
 		p1->lifetime = c.life_secs;
-	buf_put(&p1->sai_b, pl->body, pl->len);
-	if (random_bytes(p1->rcky, 8)) {
-		free(sa);
-		p1_fail(p1, "no random bytes");
-		return;
-	}
-	hdr_of(p1, &rh, ISAKMP_XCHG_IDPROT, 0);
-	msgb_init(&out, &rh);
-	{
-		size_t off = msgb_begin(&out, ISAKMP_NP_SA);
-
-		p1_accept_body(&out.b, &c);
-		msgb_end(&out, off);
-	}
-	msgb_finish(&out);
-	free(sa);
 	p1->state = P1_R_MM2;
-	log_info("peer %s: phase 1 (main mode) started as responder", addr_text(peer, ps, sizeof(ps)));
-	send_and_wait(p1, &out.b);
+	log_info("peer %s: phase 1 (main mode) started as responder", ps);
+	return p1;
 }
 
 static void r_mm3(struct p1sa *p1, const struct isakmp_msg *m)
 {
-	uint8_t nonce_pl[NONCE_LEN];
-	struct isakmp_hdr h;
-	struct msgb out;
-
 	if (take_ke_nonce(p1, m, p1->gxi, p1->ni, &p1->ni_len))
 		return;
+	if (natt_check_natd(p1, m, p1->peer_port)) {
+		p1_fail(p1, "message 3: a NAT-D payload of the wrong size, or only one");
+		return;
+	}
 	if (make_dh(p1, p1->gxr))
 		return;
 	p1->nr_len = NONCE_LEN;
@@ -591,44 +793,21 @@ static void r_mm3(struct p1sa *p1, const struct isakmp_msg *m)
 		p1_fail(p1, "no random bytes");
 		return;
 	}
-	memcpy(nonce_pl, p1->nr, NONCE_LEN);
 	if (derive(p1))
 		return;
-	hdr_of(p1, &h, ISAKMP_XCHG_IDPROT, 0);
-	msgb_init(&out, &h);
-	msgb_payload(&out, ISAKMP_NP_KE, p1->gxr, p1->gx_len);
-	msgb_payload(&out, ISAKMP_NP_NONCE, nonce_pl, NONCE_LEN);
-	msgb_finish(&out);
-	p1->state = P1_R_MM4;
-	send_and_wait(p1, &out.b);
+	send_ke_nonce(p1, p1->gxr, p1->nr, P1_R_MM4);
 }
 
-static void r_mm5(struct p1sa *p1, const uint8_t *pkt, size_t len)
+static void r_mm5(struct p1sa *p1, const uint8_t *pkt, size_t len, uint16_t port, bool natt)
 {
-	uint8_t hash[IKE_HASH_MAX];
-	struct isakmp_hdr h;
-	struct buf idb;
-	struct msgb out;
+	struct msgb out = MSGB_INIT;
 
 	if (verify_auth(p1, pkt, len, true))
 		return;
-	buf_init(&idb);
-	put_id(&idb, &p1->local);
-	if (idb.err || auth_hash(p1, false, idb.p, idb.len, hash)) {
-		buf_free(&idb);
-		p1_fail(p1, "cannot compute HASH_R");
+	/* RFC 3947 §4: the initiator moved to port 4500; message 6 follows it. */
+	natt_peer_seen(p1, port, natt);
+	if (id_hash_msg(p1, false, &out))
 		return;
-	}
-	hdr_of(p1, &h, ISAKMP_XCHG_IDPROT, 0);
-	msgb_init(&out, &h);
-	msgb_payload(&out, ISAKMP_NP_ID, idb.p, idb.len);
-	msgb_payload(&out, ISAKMP_NP_HASH, hash, p1->k.prf_len);
-	buf_free(&idb);
-	if (p1_encrypt(p1, &out, p1->iv)) {
-		buf_free(&out.b);
-		p1_fail(p1, "cannot encrypt message 6");
-		return;
-	}
 	timer_stop(&p1->timer);
 	/* Kept to answer a repeated message 5 (our 6 was lost). */
 	p1_send(p1, &out.b);
@@ -642,8 +821,84 @@ static bool same_packet(const struct buf *b, const uint8_t *pkt, size_t len)
 	return b->len == len && !memcmp(b->p, pkt, len);
 }
 
+/* Message 1, whose responder cookie is still zero: no state yet (cookie.c). */
+static void input_mm1(const struct isakmp_hdr *h, const uint8_t *pkt, size_t len,
+		      const struct kipsec_addr *local, const struct kipsec_addr *peer, uint16_t port,
+		      bool natt, const char *ps)
+{
+	bool enc = h->flags & ISAKMP_FLAG_ENC;
+	struct isakmp_msg m;
+
+	/* Message 1 of an exchange past message 3 (or our own cookie). */
+	if (p1_by_icookie(h->icookie, peer)) {
+		stats.rx_dropped++;
+		return;
+	}
+	if (enc || isakmp_parse_payloads(h->np, pkt + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN,
+					 false, &m)) {
+		stats.rx_malformed++;
+		log_drop(ps, enc ? "encrypted main mode message 1" : isakmp_error);
+		return;
+	}
+	r_mm1(h, &m, local, peer, port, natt);
+}
+
+/* The SA a later message is for; NULL when there is none (counted). */
+static struct p1sa *p1_of_msg(const struct isakmp_hdr *h, const struct kipsec_addr *local,
+			      const struct kipsec_addr *peer, uint16_t port, bool natt,
+			      const char *ps)
+{
+	struct p1sa *p1 = p1_by_cookies(h->icookie, h->rcookie);
+
+	if (p1)
+		return p1;
+	/* Message 2 names the responder cookie for the first time. */
+	p1 = p1_by_icookie(h->icookie, peer);
+	if (p1 && p1->initiator && p1->state == P1_I_MM1) {
+		memcpy(p1->rcky, h->rcookie, 8);
+		return p1;
+	}
+	if (!p1 && !(h->flags & ISAKMP_FLAG_ENC) &&
+	    cookie_valid(peer, port, h->icookie, h->rcookie))
+		return r_mm3_state(h, local, peer, port, natt);
+	stats.rx_dropped++;
+	log_drop(ps, "main mode message for an unknown ISAKMP SA");
+	return NULL;
+}
+
+/* The next message of the exchange, in order: the state's handler. */
+static void mm_step(struct p1sa *p1, const struct isakmp_msg *m, const uint8_t *pkt, size_t len,
+		    uint16_t port, bool natt, const char *ps)
+{
+	if (p1->state == P1_I_MM5) {
+		/* Kept once it verified: a forgery leaves no trace. */
+		i_mm6(p1, pkt, len, port, natt);
+		return;
+	}
+	buf_free(&p1->in);
+	buf_put(&p1->in, pkt, len);
+	switch (p1->state) {
+	case P1_I_MM1:
+		i_mm2(p1, m);
+		break;
+	case P1_I_MM3:
+		i_mm4(p1, m);
+		break;
+	case P1_R_MM2:
+		r_mm3(p1, m);
+		break;
+	case P1_R_MM4:
+		r_mm5(p1, pkt, len, port, natt);
+		break;
+	default:
+		stats.rx_dropped++;
+		log_drop(ps, "main mode message for an established ISAKMP SA");
+	}
+}
+
 void p1_input(const struct isakmp_hdr *h, const uint8_t *pkt, size_t len,
-	      const struct kipsec_addr *local, const struct kipsec_addr *peer, uint16_t port)
+	      const struct kipsec_addr *local, const struct kipsec_addr *peer, uint16_t port,
+	      bool natt)
 {
 	static const uint8_t zero[8];
 	char ps[KIPSEC_ADDR_STRLEN];
@@ -658,38 +913,13 @@ void p1_input(const struct isakmp_hdr *h, const uint8_t *pkt, size_t len,
 		return;
 	}
 	if (!memcmp(h->rcookie, zero, 8)) {
-		p1 = p1_by_icookie(h->icookie, peer);
-		if (p1) {
-			/* Message 1 again: our message 2 was lost. */
-			if (!p1->initiator && p1->state == P1_R_MM2 && same_packet(&p1->in, pkt, len)) {
-				stats.retransmits++;
-				net_send(&p1->local, &p1->peer, p1->peer_port, p1->out.p, p1->out.len);
-			} else {
-				stats.rx_dropped++;
-			}
-			return;
-		}
-		if (enc || isakmp_parse_payloads(h->np, pkt + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN,
-						 false, &m)) {
-			stats.rx_malformed++;
-			log_drop(ps, enc ? "encrypted main mode message 1" : isakmp_error);
-			return;
-		}
-		r_mm1(h, &m, local, peer, port, pkt, len);
+		input_mm1(h, pkt, len, local, peer, port, natt, ps);
 		return;
 	}
-	p1 = p1_by_cookies(h->icookie, h->rcookie);
-	if (!p1) {
-		/* Message 2 names the responder cookie for the first time. */
-		p1 = p1_by_icookie(h->icookie, peer);
-		if (!p1 || !p1->initiator || p1->state != P1_I_MM1) {
-			stats.rx_dropped++;
-			log_drop(ps, "main mode message for an unknown ISAKMP SA");
-			return;
-		}
-		memcpy(p1->rcky, h->rcookie, 8);
-	}
-	if (!addr_eq(&p1->peer, peer)) {
+	p1 = p1_of_msg(h, local, peer, port, natt, ps);
+	if (!p1)
+		return;
+	if (!kipsec_addr_eq(&p1->peer, peer)) {
 		stats.rx_dropped++;
 		log_drop(ps, "main mode message from another address than the SA's peer");
 		return;
@@ -698,7 +928,7 @@ void p1_input(const struct isakmp_hdr *h, const uint8_t *pkt, size_t len,
 		/* A repeated request is answered with the stored reply. */
 		if (!p1->initiator && p1->out.len) {
 			stats.retransmits++;
-			net_send(&p1->local, &p1->peer, p1->peer_port, p1->out.p, p1->out.len);
+			p1_send_peer(p1, p1->out.p, p1->out.len);
 		}
 		return;
 	}
@@ -713,28 +943,7 @@ void p1_input(const struct isakmp_hdr *h, const uint8_t *pkt, size_t len,
 		log_drop(ps, "main mode message out of order");
 		return;
 	}
-	buf_free(&p1->in);
-	buf_put(&p1->in, pkt, len);
-	switch (p1->state) {
-	case P1_I_MM1:
-		i_mm2(p1, &m);
-		break;
-	case P1_I_MM3:
-		i_mm4(p1, &m);
-		break;
-	case P1_I_MM5:
-		i_mm6(p1, pkt, len);
-		break;
-	case P1_R_MM2:
-		r_mm3(p1, &m);
-		break;
-	case P1_R_MM4:
-		r_mm5(p1, pkt, len);
-		break;
-	default:
-		stats.rx_dropped++;
-		log_drop(ps, "main mode message for an established ISAKMP SA");
-	}
+	mm_step(p1, &m, pkt, len, port, natt, ps);
 }
 
 void p1_notified(struct p1sa *p1, uint16_t type)

@@ -37,11 +37,7 @@ static const char *role(const struct p2sa *p2)
 
 static const char *flow_text(const struct p2sa *p2, char *buf, size_t len)
 {
-	char s[80], d[80];
-
-	snprintf(buf, len, "%s <-> %s", sel_text(&p2->src, p2->proto, s, sizeof(s)),
-		 sel_text(&p2->dst, p2->proto, d, sizeof(d)));
-	return buf;
+	return ike_flow_text(p2->proto, &p2->src, &p2->dst, " <-> ", buf, len);
 }
 
 static void __attribute__((format(printf, 2, 3))) p2_fail(struct p2sa *p2, const char *fmt, ...)
@@ -61,20 +57,17 @@ static void __attribute__((format(printf, 2, 3))) p2_fail(struct p2sa *p2, const
 
 static struct p1sa *p1_of(const struct p2sa *p2)
 {
-	struct list *pos, *tmp;
+	struct p1sa *p1 = p1_by_id(p2->p1_id);
 
-	list_for_each_safe(pos, tmp, &p1sas) {
-		struct p1sa *p1 = container_of(pos, struct p1sa, node);
-
-		if (p1->id == p2->p1_id && p1->state == P1_ESTABLISHED)
-			return p1;
-	}
+	if (p1 && p1->state == P1_ESTABLISHED)
+		return p1;
 	return p1_find(&p2->local, &p2->peer, false);
 }
 
 static void p2_timer(struct timer *t)
 {
 	struct p2sa *p2 = container_of(t, struct p2sa, timer);
+	struct p1sa *p1;
 
 	if (p2->state == P2_INSTALLED) {
 		buf_free(&p2->in);
@@ -86,10 +79,17 @@ static void p2_timer(struct timer *t)
 			p2->tries);
 		return;
 	}
+	/* The exchange lives under its ISAKMP SA: without it no answer can
+	 * be read, and only it knows where the peer is now (NAT-T port). */
+	p1 = p1_by_id(p2->p1_id);
+	if (!p1 || p1->state != P1_ESTABLISHED) {
+		p2_fail(p2, "its ISAKMP SA is gone");
+		return;
+	}
 	p2->tries++;
 	stats.retransmits++;
 	if (p2->out.len)
-		net_send(&p2->local, &p2->peer, ike_port, p2->out.p, p2->out.len);
+		p1_send_peer(p1, p2->out.p, p2->out.len);
 	timer_arm(&p2->timer, (uint64_t)RETRANSMIT_FIRST_MS << p2->tries);
 }
 
@@ -104,7 +104,7 @@ static void send_msg(struct p2sa *p2, struct p1sa *p1, struct buf *b, bool wait)
 	p2->out = *b;
 	buf_init(b);
 	if (!p2->out.err)
-		net_send(&p2->local, &p2->peer, p1->peer_port, p2->out.p, p2->out.len);
+		p1_send_peer(p1, p2->out.p, p2->out.len);
 	p2->tries = 0;
 	timer_arm(&p2->timer, wait ? RETRANSMIT_FIRST_MS : P2_LINGER_MS);
 }
@@ -202,11 +202,6 @@ static int parse_sel(const struct payload *pl, struct ike_sel *s, uint8_t *proto
 	return 0;
 }
 
-static bool sel_eq(const struct ike_sel *a, const struct ike_sel *b)
-{
-	return a->plen == b->plen && a->port == b->port && addr_eq(&a->addr, &b->addr);
-}
-
 /* ---- hashes ---- */
 
 /* The bytes after the HASH payload to the end of the last payload. */
@@ -256,21 +251,29 @@ static int seal_hash(const struct p1sa *p1, const struct p2sa *p2, struct msgb *
 	return 0;
 }
 
-/* Decrypts with the exchange's IV and checks HASH(1)/(2)/(3). */
+/*
+ * Decrypts with the exchange's IV and checks HASH(1)/(2)/(3).  The IV moves
+ * on (Appendix B) only when the message verified: anyone who sees the
+ * cookies and the M-ID can send a forgery, and one that moved the IV would
+ * make the genuine message undecryptable.  A message whose HASH fails is
+ * discarded (RFC 2408 §5.9): it changes nothing.
+ */
 static int open_msg(struct p1sa *p1, struct p2sa *p2, const uint8_t *pkt, size_t len, int which,
 		    struct buf *plain, struct isakmp_msg *m, const char **why)
 {
-	uint8_t want[IKE_HASH_MAX];
+	uint8_t want[IKE_HASH_MAX], iv[IKE_BLOCK_MAX];
 	const uint8_t *rest;
 	size_t rest_len;
 	int r;
 
 	*why = NULL;
+	buf_init(plain);
 	if (!(pkt[19] & ISAKMP_FLAG_ENC)) {
 		*why = "quick mode message not encrypted";
 		return -1;
 	}
-	if (p1_decrypt(p1, pkt, len, p2->iv, plain, m)) {
+	memcpy(iv, p2->iv, sizeof(iv));
+	if (p1_decrypt(p1, pkt, len, iv, plain, m)) {
 		*why = isakmp_error;
 		return -1;
 	}
@@ -289,6 +292,7 @@ static int open_msg(struct p1sa *p1, struct p2sa *p2, const uint8_t *pkt, size_t
 		*why = "HASH did not verify";
 		return -1;
 	}
+	memcpy(p2->iv, iv, sizeof(iv));
 	return 0;
 }
 
@@ -343,9 +347,16 @@ static int install(struct p2sa *p2, struct p1sa *p1, int dirs)
 		 p2_alg_text(p2->enc, p2->enc_bits, p2->auth, p2->group, algs, sizeof(algs)),
 		 mode_name_of(p2->mode), p2->lifetime,
 		 (unsigned long long)(now_ms() - p2->started_ms));
+	p2_take_over(p2);
 	return 0;
 }
 
+/*
+ * The exchange keeps its own copy of the rule's phase 2 settings: the rule
+ * may be changed or deleted while it runs (install() looks it up again by
+ * id).  Deliberately alike phase1.c's take_rule, which copies the phase 1
+ * settings into another struct: `duplicates` pairs the two by shape.
+ */
 static void take_rule(struct p2sa *p2, const struct rule *r, const struct p1sa *p1)
 {
 	p2->rule_id = r->id;
@@ -353,6 +364,10 @@ static void take_rule(struct p2sa *p2, const struct rule *r, const struct p1sa *
 	p2->local = p1->local;
 	p2->peer = p1->peer;
 	p2->mode = r->conf.mode;
+	/* RFC 3947 §5.1: across a NAT, the UDP-encapsulated mode. */
+	p2->encap_attr = natt_encap_attr(p1, p2->mode);
+	p2->encap_dport = encap_is_udp(p2->encap_attr) ? p1->peer_port : 0;
+	p2->ifindex = r->conf.ifindex;
 	p2->proto = r->conf.proto;
 	p2->src = r->conf.src;
 	p2->dst = r->conf.dst;
@@ -371,7 +386,8 @@ static int new_msgid(struct p1sa *p1, uint32_t *msgid)
 	do {
 		if (random_bytes(&m, sizeof(m)))
 			return -1;
-	} while (!m || p2_by_msgid(p1->id, m));
+	} while (!m || p2_by_msgid(p1->id, m) || p1_msgid_used(p1, m));
+	p1_msgid_use(p1, m);
 	*msgid = m;
 	return 0;
 }
@@ -391,9 +407,8 @@ void p2_initiate(struct p1sa *p1, struct rule *r)
 {
 	struct p2sa *p2 = p2_new(true);
 	char peer[KIPSEC_ADDR_STRLEN], flow[200];
-	struct isakmp_hdr h;
-	struct buf b;
-	struct msgb m;
+	struct buf b = BUF_INIT;
+	struct msgb m = MSGB_INIT;
 	size_t off;
 
 	if (!p2)
@@ -413,22 +428,13 @@ void p2_initiate(struct p1sa *p1, struct rule *r)
 		p2_fail(p2, "key generation failed: %s", dh_error());
 		return;
 	}
-	memset(&h, 0, sizeof(h));
-	memcpy(h.icookie, p1->icky, 8);
-	memcpy(h.rcookie, p1->rcky, 8);
-	h.exchange = ISAKMP_XCHG_QUICK;
-	h.msgid = p2->msgid;
-	msgb_init(&m, &h);
-	off = msgb_begin(&m, ISAKMP_NP_HASH);
-	buf_zero(&m.b, p1->k.prf_len);
-	msgb_end(&m, off);
+	p1_hash_msg_begin(&m, p1, ISAKMP_XCHG_QUICK, p2->msgid);
 	off = msgb_begin(&m, ISAKMP_NP_SA);
 	p2_proposal(&m.b, p2);
 	msgb_end(&m, off);
 	msgb_payload(&m, ISAKMP_NP_NONCE, p2->ni, p2->ni_len);
 	if (p2->group)
 		msgb_payload(&m, ISAKMP_NP_KE, p2->gxi, p2->gx_len);
-	buf_init(&b);
 	put_id(&b, &p2->src, p2->proto);
 	msgb_payload(&m, ISAKMP_NP_ID, b.p, b.len);
 	buf_free(&b);
@@ -463,44 +469,32 @@ static int check_echo(struct p2sa *p2, const struct isakmp_msg *m)
 		uint8_t ps, pd;
 
 		if (!parse_sel(ids[0], &s, &ps) && !parse_sel(ids[1], &d, &pd) && ps == p2->proto &&
-		    pd == p2->proto && sel_eq(&s, &p2->src) && sel_eq(&d, &p2->dst))
+		    pd == p2->proto && ike_sel_eq(&s, &p2->src) && ike_sel_eq(&d, &p2->dst))
 			return 0;
 	}
 	p2_fail(p2, "the peer answered with other traffic selectors than ours");
 	return -1;
 }
 
-static void i_qm2(struct p1sa *p1, struct p2sa *p2, const uint8_t *pkt, size_t len)
+/*
+ * Message 2 against what we offered: one transform of ours, a nonce, a KE
+ * exactly when PFS was agreed, our own IDs.  0, or -1 once p2 has failed.
+ */
+static int qm2_check(struct p2sa *p2, const struct isakmp_msg *m, struct p2_choice *c)
 {
-	const struct payload *sap, *np, *kep;
+	const struct payload *sap = isakmp_find(m, ISAKMP_NP_SA);
+	const struct payload *np = isakmp_find(m, ISAKMP_NP_NONCE);
+	const struct payload *kep = isakmp_find(m, ISAKMP_NP_KE);
+	struct isakmp_sa *sa = malloc(sizeof(*sa));
 	char why[768], ours[128];
-	struct isakmp_msg m;
-	struct isakmp_sa *sa = NULL;
-	struct p2_choice c;
-	struct isakmp_hdr h;
-	const char *bad;
-	struct buf plain;
-	struct msgb out;
-	size_t off;
+	int ret = -1;
 
-	if (open_msg(p1, p2, pkt, len, 2, &plain, &m, &bad)) {
-		stats.rx_dropped++;
-		log_drop("quick mode peer", bad);
-		buf_free(&plain);
-		return;
-	}
-	buf_free(&p2->in);
-	buf_put(&p2->in, pkt, len);
-	sap = isakmp_find(&m, ISAKMP_NP_SA);
-	np = isakmp_find(&m, ISAKMP_NP_NONCE);
-	kep = isakmp_find(&m, ISAKMP_NP_KE);
-	sa = malloc(sizeof(*sa));
 	if (!sa || !sap || !np || isakmp_parse_sa(sap->body, sap->len, sa)) {
 		p2_fail(p2, "message 2: %s", !sa ? "out of memory" : !sap ? "no SA payload" :
 			    !np ? "no nonce" : isakmp_error);
 		goto out;
 	}
-	if (sa->np != 1 || sa->p[0].nt != 1 || p2_choose(p2, sa, &c, why, sizeof(why))) {
+	if (sa->np != 1 || sa->p[0].nt != 1 || p2_choose(p2, sa, c, why, sizeof(why))) {
 		p2_fail(p2, "the peer chose what we did not offer (%s)",
 			p2_alg_text(p2->enc, p2->enc_bits, p2->auth, p2->group, ours, sizeof(ours)));
 		goto out;
@@ -514,26 +508,46 @@ static void i_qm2(struct p1sa *p1, struct p2sa *p2, const uint8_t *pkt, size_t l
 			    "the peer sent no KE though PFS was agreed");
 		goto out;
 	}
-	if (check_echo(p2, &m))
+	if (check_echo(p2, m))
 		goto out;
 	memcpy(p2->nr, np->body, np->len);
 	p2->nr_len = np->len;
 	if (kep)
 		memcpy(p2->gxr, kep->body, kep->len);
+	ret = 0;
+out:
+	free(sa);
+	return ret;
+}
+
+static void i_qm2(struct p1sa *p1, struct p2sa *p2, const uint8_t *pkt, size_t len,
+		  uint16_t port, bool natt)
+{
+	struct isakmp_msg m;
+	struct p2_choice c;
+	const char *bad = NULL;
+	struct buf plain = BUF_INIT;
+	struct msgb out = MSGB_INIT;
+
+	if (open_msg(p1, p2, pkt, len, 2, &plain, &m, &bad)) {
+		char ps[KIPSEC_ADDR_STRLEN];
+
+		stats.rx_dropped++;
+		log_drop(addr_text(&p1->peer, ps, sizeof(ps)), bad);
+		buf_free(&plain);
+		return;
+	}
+	buf_free(&p2->in);
+	buf_put(&p2->in, pkt, len);
+	natt_peer_seen(p1, port, natt);
+	if (qm2_check(p2, &m, &c))
+		goto out;
 	p2->spi_out = c.spi;
 	if (c.life_secs && c.life_secs < p2->lifetime)
 		p2->lifetime = c.life_secs;
 	if (install(p2, p1, KERN_IN | KERN_OUT))
 		goto out;
-	memset(&h, 0, sizeof(h));
-	memcpy(h.icookie, p1->icky, 8);
-	memcpy(h.rcookie, p1->rcky, 8);
-	h.exchange = ISAKMP_XCHG_QUICK;
-	h.msgid = p2->msgid;
-	msgb_init(&out, &h);
-	off = msgb_begin(&out, ISAKMP_NP_HASH);
-	buf_zero(&out.b, p1->k.prf_len);
-	msgb_end(&out, off);
+	p1_hash_msg_begin(&out, p1, ISAKMP_XCHG_QUICK, p2->msgid);
 	msgb_finish(&out);
 	if (!out.b.err)
 		hash3(p1, p2, out.b.p + ISAKMP_HDR_LEN + 4);
@@ -544,7 +558,6 @@ static void i_qm2(struct p1sa *p1, struct p2sa *p2, const uint8_t *pkt, size_t l
 	/* Kept to answer a repeated message 2 (our 3 was lost). */
 	send_msg(p2, p1, &out.b, false);
 out:
-	free(sa);
 	buf_free(&plain);
 }
 
@@ -559,34 +572,189 @@ static struct rule *mirror_rule(const struct p1sa *p1, const struct ike_sel *src
 	list_for_each_safe(pos, tmp, &rules) {
 		struct rule *r = container_of(pos, struct rule, node);
 
-		if (!addr_eq(&r->conf.peer, &p1->peer) || !addr_eq(&r->conf.local, &p1->local))
+		if (!kipsec_addr_eq(&r->conf.peer, &p1->peer) || !kipsec_addr_eq(&r->conf.local, &p1->local))
 			continue;
 		if (!*any)
 			*any = r;
 		/* The peer's initiator side is our destination (RFC 2409 §5.5). */
-		if (r->conf.proto == proto && sel_eq(&r->conf.src, dst) && sel_eq(&r->conf.dst, src))
+		if (r->conf.proto == proto && ike_sel_eq(&r->conf.src, dst) && ike_sel_eq(&r->conf.dst, src))
 			return r;
 	}
 	return NULL;
 }
 
-static void r_qm1(struct p1sa *p1, const struct isakmp_hdr *h, const uint8_t *pkt, size_t len)
+/* Message 1 as the responder reads it: pointers into the decrypted text. */
+struct qm1 {
+	const struct payload *np, *kep, *ids[2];
+	size_t nid;
+	struct isakmp_sa *sa;
+	struct ike_sel src, dst;	/* the initiator's: IDci, IDcr */
+	uint8_t proto;
+};
+
+/* A refusal names the proposal's SPI (RFC 2408 §3.14). */
+static void qm1_refuse(struct p1sa *p1, const struct qm1 *q, uint16_t type)
 {
-	const struct payload *sap, *np, *kep, *ids[2];
-	struct isakmp_sa *sa = NULL;
-	struct ike_sel isrc, idst;
-	uint8_t iproto = 0, tmp_proto, iv[IKE_BLOCK_MAX];
-	char why[768], ps[KIPSEC_ADDR_STRLEN], a[80], b[80], c1[80], c2[80];
+	info_notify(p1, PROTO_IPSEC_ESP, q->sa->p[0].spi, q->sa->p[0].spi_size, type);
+}
+
+/* Parse: one SA, a nonce, no or two IDs we can read.  0, or -1 (refused). */
+static int qm1_parse(struct p1sa *p1, const struct isakmp_msg *m, struct qm1 *q, const char *ps)
+{
+	const struct payload *sap = isakmp_find(m, ISAKMP_NP_SA);
+	uint8_t dproto;
+
+	q->np = isakmp_find(m, ISAKMP_NP_NONCE);
+	q->kep = isakmp_find(m, ISAKMP_NP_KE);
+	for (size_t i = 0; i < m->n; i++)
+		if (m->pl[i].type == ISAKMP_NP_ID && q->nid < 2)
+			q->ids[q->nid++] = &m->pl[i];
+	q->sa = malloc(sizeof(*q->sa));
+	if (!q->sa || !sap || !q->np || isakmp_count(m, ISAKMP_NP_SA) != 1 ||
+	    isakmp_parse_sa(sap->body, sap->len, q->sa) || q->np->len < 8 ||
+	    q->np->len > NONCE_MAX || (q->nid != 0 && q->nid != 2) ||
+	    isakmp_count(m, ISAKMP_NP_ID) > 2) {
+		stats.rx_malformed++;
+		log_err("peer %s: phase 2 (quick mode, responder) failed: message 1 malformed (%s)", ps,
+			!sap ? "no SA payload" : !q->np ? "no nonce" : "bad SA, nonce or IDs");
+		stats.p2_failed++;
+		info_notify(p1, PROTO_ISAKMP, NULL, 0, N_PAYLOAD_MALFORMED);
+		return -1;
+	}
+	/* Without IDs the selectors are the phase 1 addresses (RFC 2409 §5.5). */
+	if (q->nid == 0) {
+		q->src.addr = p1->peer;
+		q->src.plen = (uint8_t)(kipsec_addr_len(p1->peer.family) * 8);
+		q->dst.addr = p1->local;
+		q->dst.plen = q->src.plen;
+		return 0;
+	}
+	if (parse_sel(q->ids[0], &q->src, &q->proto) || parse_sel(q->ids[1], &q->dst, &dproto) ||
+	    dproto != q->proto) {
+		log_err("peer %s: phase 2 (quick mode, responder) failed: IDci/IDcr are not address or subnet identities we can use",
+			ps);
+		stats.p2_failed++;
+		qm1_refuse(p1, q, N_INVALID_ID_INFORMATION);
+		return -1;
+	}
+	return 0;
+}
+
+/* Choose, first the rule: ours whose selectors mirror the peer's. */
+static struct rule *qm1_rule(struct p1sa *p1, const struct qm1 *q, const char *ps)
+{
+	char a[200], b[200];
 	struct rule *r, *any;
-	struct isakmp_msg m;
-	struct p2sa tmp, *p2 = NULL;
-	struct p2_choice c;
-	struct isakmp_hdr rh;
-	const char *bad;
-	struct buf plain;
-	struct msgb out;
-	size_t nid = 0, off;
+
+	r = mirror_rule(p1, &q->src, &q->dst, q->proto, &any);
+	if (r)
+		return r;
+	if (any)
+		log_err("peer %s: phase 2 (quick mode, responder) failed: traffic selectors do not mirror ours: the peer proposes %s, our rule has %s",
+			ps, ike_flow_text(q->proto, &q->src, &q->dst, " -> ", a, sizeof(a)),
+			ike_flow_text(any->conf.proto, &any->conf.dst, &any->conf.src, " -> ", b,
+				      sizeof(b)));
+	else
+		log_err("peer %s: phase 2 (quick mode, responder) failed: no ike rule for this peer",
+			ps);
+	stats.p2_failed++;
+	qm1_refuse(p1, q, N_INVALID_ID_INFORMATION);
+	return NULL;
+}
+
+/*
+ * Choose, then the proposal, and make the exchange: its SPI reserved, our
+ * nonce and KE made.  Returns it, or NULL (refused, or failed and freed).
+ */
+static struct p2sa *qm1_choose(struct p1sa *p1, const struct isakmp_hdr *h, const struct qm1 *q,
+			       const uint8_t *iv, const uint8_t *pkt, size_t len,
+			       struct p2_choice *c, const char *ps)
+{
+	struct rule *r = qm1_rule(p1, q, ps);
+	struct p2sa *p2 = r ? p2_new(false) : NULL;
+	char why[768];
 	int notify;
+
+	if (!p2)
+		return NULL;
+	take_rule(p2, r, p1);
+	p2->msgid = h->msgid;
+	memcpy(p2->iv, iv, sizeof(p2->iv));
+	buf_put(&p2->in, pkt, len);
+	memcpy(p2->ni, q->np->body, q->np->len);
+	p2->ni_len = q->np->len;
+	notify = p2_choose(p2, q->sa, c, why, sizeof(why));
+	if (notify) {
+		qm1_refuse(p1, q, (uint16_t)notify);
+		p2_fail(p2, "%s", why);
+		return NULL;
+	}
+	if (!!q->kep != !!c->group || (q->kep && q->kep->len != dh_public_len(c->group))) {
+		qm1_refuse(p1, q, N_INVALID_KEY_INFORMATION);
+		p2_fail(p2, "PFS: %s", q->kep ? "the KE does not fit the group" :
+			    "PFS agreed but no KE payload");
+		return NULL;
+	}
+	if (q->kep)
+		memcpy(p2->gxi, q->kep->body, q->kep->len);
+	p2->spi_out = c->spi;
+	if (c->life_secs && c->life_secs < p2->lifetime)
+		p2->lifetime = c->life_secs;
+	if (kern_spi_alloc(p2, r->reqid)) {
+		p2_fail(p2, "the kernel gave no SPI: %s", kern_extack());
+		return NULL;
+	}
+	p2->nr_len = NONCE_LEN;
+	if (random_bytes(p2->nr, NONCE_LEN) || (p2->group && make_dh(p2, p2->gxr))) {
+		p2_fail(p2, "key generation failed");
+		return NULL;
+	}
+	return p2;
+}
+
+/* Reply: message 2, our IDs the peer's own, and the inbound SA. */
+static void qm1_reply(struct p1sa *p1, struct p2sa *p2, const struct qm1 *q,
+		      const struct p2_choice *c)
+{
+	struct msgb out = MSGB_INIT;
+	size_t off;
+
+	p1_hash_msg_begin(&out, p1, ISAKMP_XCHG_QUICK, p2->msgid);
+	off = msgb_begin(&out, ISAKMP_NP_SA);
+	p2_accept_body(&out.b, c, p2->spi_in);
+	msgb_end(&out, off);
+	msgb_payload(&out, ISAKMP_NP_NONCE, p2->nr, p2->nr_len);
+	if (p2->group)
+		msgb_payload(&out, ISAKMP_NP_KE, p2->gxr, p2->gx_len);
+	if (q->nid == 2) {
+		msgb_payload(&out, ISAKMP_NP_ID, q->ids[0]->body, q->ids[0]->len);
+		msgb_payload(&out, ISAKMP_NP_ID, q->ids[1]->body, q->ids[1]->len);
+	}
+	msgb_finish(&out);
+	if (seal_hash(p1, p2, &out, true) || p1_encrypt(p1, &out, p2->iv)) {
+		buf_free(&out.b);
+		p2_fail(p2, "cannot build message 2");
+		return;
+	}
+	if (install(p2, p1, KERN_IN)) {
+		buf_free(&out.b);
+		return;
+	}
+	p2->state = P2_R_QM2;
+	send_msg(p2, p1, &out.b, true);
+}
+
+static void r_qm1(struct p1sa *p1, const struct isakmp_hdr *h, const uint8_t *pkt, size_t len,
+		  uint16_t port, bool natt)
+{
+	uint8_t iv[IKE_BLOCK_MAX];
+	char ps[KIPSEC_ADDR_STRLEN];
+	struct qm1 q = { 0 };
+	struct isakmp_msg m;
+	struct p2sa tmp, *p2;
+	struct p2_choice c;
+	const char *bad = NULL;
+	struct buf plain = BUF_INIT;
 
 	addr_text(&p1->peer, ps, sizeof(ps));
 	/* Decrypt and verify before anything is kept: a stray message
@@ -600,161 +768,45 @@ static void r_qm1(struct p1sa *p1, const struct isakmp_hdr *h, const uint8_t *pk
 		buf_free(&plain);
 		return;
 	}
+	/* Genuine: its M-ID is spent, whatever becomes of the exchange. */
+	p1_msgid_use(p1, h->msgid);
+	natt_peer_seen(p1, port, natt);
 	memcpy(iv, tmp.iv, sizeof(iv));
-	sap = isakmp_find(&m, ISAKMP_NP_SA);
-	np = isakmp_find(&m, ISAKMP_NP_NONCE);
-	kep = isakmp_find(&m, ISAKMP_NP_KE);
-	for (size_t i = 0; i < m.n; i++)
-		if (m.pl[i].type == ISAKMP_NP_ID && nid < 2)
-			ids[nid++] = &m.pl[i];
-	sa = malloc(sizeof(*sa));
-	if (!sa || !sap || !np || isakmp_count(&m, ISAKMP_NP_SA) != 1 ||
-	    isakmp_parse_sa(sap->body, sap->len, sa) || np->len < 8 || np->len > NONCE_MAX ||
-	    (nid != 0 && nid != 2) || isakmp_count(&m, ISAKMP_NP_ID) > 2) {
-		stats.rx_malformed++;
-		log_err("peer %s: phase 2 (quick mode, responder) failed: message 1 malformed (%s)", ps,
-			!sap ? "no SA payload" : !np ? "no nonce" : "bad SA, nonce or IDs");
-		stats.p2_failed++;
-		info_notify(p1, PROTO_ISAKMP, NULL, 0, N_PAYLOAD_MALFORMED);
-		goto out;
+	if (!qm1_parse(p1, &m, &q, ps)) {
+		p2 = qm1_choose(p1, h, &q, iv, pkt, len, &c, ps);
+		if (p2)
+			qm1_reply(p1, p2, &q, &c);
 	}
-	/* Without IDs the selectors are the phase 1 addresses (RFC 2409 §5.5). */
-	if (nid == 2) {
-		if (parse_sel(ids[0], &isrc, &iproto) || parse_sel(ids[1], &idst, &tmp_proto) ||
-		    tmp_proto != iproto) {
-			log_err("peer %s: phase 2 (quick mode, responder) failed: IDci/IDcr are not address or subnet identities we can use",
-				ps);
-			stats.p2_failed++;
-			info_notify(p1, PROTO_IPSEC_ESP, sa->p[0].spi, sa->p[0].spi_size,
-				    N_INVALID_ID_INFORMATION);
-			goto out;
-		}
-	} else {
-		memset(&isrc, 0, sizeof(isrc));
-		memset(&idst, 0, sizeof(idst));
-		isrc.addr = p1->peer;
-		isrc.plen = (uint8_t)(kipsec_addr_len(p1->peer.family) * 8);
-		idst.addr = p1->local;
-		idst.plen = isrc.plen;
-	}
-	r = mirror_rule(p1, &isrc, &idst, iproto, &any);
-	if (!r) {
-		if (any)
-			log_err("peer %s: phase 2 (quick mode, responder) failed: traffic selectors do not mirror ours: the peer proposes %s -> %s, our rule has %s -> %s",
-				ps, sel_text(&isrc, iproto, a, sizeof(a)),
-				sel_text(&idst, iproto, b, sizeof(b)),
-				sel_text(&any->conf.dst, any->conf.proto, c1, sizeof(c1)),
-				sel_text(&any->conf.src, any->conf.proto, c2, sizeof(c2)));
-		else
-			log_err("peer %s: phase 2 (quick mode, responder) failed: no ike rule for this peer",
-				ps);
-		stats.p2_failed++;
-		info_notify(p1, PROTO_IPSEC_ESP, sa->p[0].spi, sa->p[0].spi_size,
-			    N_INVALID_ID_INFORMATION);
-		goto out;
-	}
-	p2 = p2_new(false);
-	if (!p2)
-		goto out;
-	take_rule(p2, r, p1);
-	p2->msgid = h->msgid;
-	memcpy(p2->iv, iv, sizeof(iv));
-	buf_put(&p2->in, pkt, len);
-	memcpy(p2->ni, np->body, np->len);
-	p2->ni_len = np->len;
-	notify = p2_choose(p2, sa, &c, why, sizeof(why));
-	if (notify) {
-		info_notify(p1, PROTO_IPSEC_ESP, sa->p[0].spi, sa->p[0].spi_size, (uint16_t)notify);
-		p2_fail(p2, "%s", why);
-		p2 = NULL;
-		goto out;
-	}
-	if (!!kep != !!c.group || (kep && kep->len != dh_public_len(c.group))) {
-		info_notify(p1, PROTO_IPSEC_ESP, sa->p[0].spi, sa->p[0].spi_size,
-			    N_INVALID_KEY_INFORMATION);
-		p2_fail(p2, "PFS: %s", kep ? "the KE does not fit the group" :
-			    "PFS agreed but no KE payload");
-		p2 = NULL;
-		goto out;
-	}
-	if (kep)
-		memcpy(p2->gxi, kep->body, kep->len);
-	p2->spi_out = c.spi;
-	if (c.life_secs && c.life_secs < p2->lifetime)
-		p2->lifetime = c.life_secs;
-	if (kern_spi_alloc(p2, r->reqid)) {
-		p2_fail(p2, "the kernel gave no SPI: %s", kern_extack());
-		p2 = NULL;
-		goto out;
-	}
-	p2->nr_len = NONCE_LEN;
-	if (random_bytes(p2->nr, NONCE_LEN) || (p2->group && make_dh(p2, p2->gxr))) {
-		p2_fail(p2, "key generation failed");
-		p2 = NULL;
-		goto out;
-	}
-	memset(&rh, 0, sizeof(rh));
-	memcpy(rh.icookie, p1->icky, 8);
-	memcpy(rh.rcookie, p1->rcky, 8);
-	rh.exchange = ISAKMP_XCHG_QUICK;
-	rh.msgid = p2->msgid;
-	msgb_init(&out, &rh);
-	off = msgb_begin(&out, ISAKMP_NP_HASH);
-	buf_zero(&out.b, p1->k.prf_len);
-	msgb_end(&out, off);
-	off = msgb_begin(&out, ISAKMP_NP_SA);
-	p2_accept_body(&out.b, &c, p2->spi_in);
-	msgb_end(&out, off);
-	msgb_payload(&out, ISAKMP_NP_NONCE, p2->nr, p2->nr_len);
-	if (p2->group)
-		msgb_payload(&out, ISAKMP_NP_KE, p2->gxr, p2->gx_len);
-	if (nid == 2) {
-		msgb_payload(&out, ISAKMP_NP_ID, ids[0]->body, ids[0]->len);
-		msgb_payload(&out, ISAKMP_NP_ID, ids[1]->body, ids[1]->len);
-	}
-	msgb_finish(&out);
-	if (seal_hash(p1, p2, &out, true) || p1_encrypt(p1, &out, p2->iv)) {
-		buf_free(&out.b);
-		p2_fail(p2, "cannot build message 2");
-		p2 = NULL;
-		goto out;
-	}
-	if (install(p2, p1, KERN_IN)) {
-		buf_free(&out.b);
-		p2 = NULL;
-		goto out;
-	}
-	p2->state = P2_R_QM2;
-	send_msg(p2, p1, &out.b, true);
-out:
-	free(sa);
+	free(q.sa);
 	buf_free(&plain);
 }
 
-static void r_qm3(struct p1sa *p1, struct p2sa *p2, const uint8_t *pkt, size_t len)
+static void r_qm3(struct p1sa *p1, struct p2sa *p2, const uint8_t *pkt, size_t len,
+		  uint16_t port, bool natt)
 {
 	struct isakmp_msg m;
-	const char *bad;
-	struct buf plain;
-	uint8_t iv[IKE_BLOCK_MAX];
+	const char *bad = NULL;
+	struct buf plain = BUF_INIT;
 
-	memcpy(iv, p2->iv, sizeof(iv));
 	if (open_msg(p1, p2, pkt, len, 3, &plain, &m, &bad)) {
-		memcpy(p2->iv, iv, sizeof(iv));	/* a forgery must not move the IV */
+		char ps[KIPSEC_ADDR_STRLEN];
+
 		stats.rx_dropped++;
-		log_drop("quick mode peer", bad);
+		log_drop(addr_text(&p1->peer, ps, sizeof(ps)), bad);
 		buf_free(&plain);
 		return;
 	}
 	buf_free(&plain);
 	buf_free(&p2->in);
 	buf_put(&p2->in, pkt, len);
+	natt_peer_seen(p1, port, natt);
 	if (install(p2, p1, KERN_OUT))
 		return;
 	timer_arm(&p2->timer, P2_LINGER_MS);
 }
 
-void p2_input(struct p1sa *p1, const struct isakmp_hdr *h, const uint8_t *pkt, size_t len)
+void p2_input(struct p1sa *p1, const struct isakmp_hdr *h, const uint8_t *pkt, size_t len,
+	      uint16_t port, bool natt)
 {
 	struct p2sa *p2 = p2_by_msgid(p1->id, h->msgid);
 	char ps[KIPSEC_ADDR_STRLEN];
@@ -765,8 +817,15 @@ void p2_input(struct p1sa *p1, const struct isakmp_hdr *h, const uint8_t *pkt, s
 		log_drop(ps, "quick mode message with message ID 0");
 		return;
 	}
+	if (!p2 && p1_msgid_used(p1, h->msgid)) {
+		/* RFC 2408 §3.1, RFC 2409 §5.5: an M-ID is used once per
+		 * ISAKMP SA; a message 1 for a spent one is a replay. */
+		stats.rx_dropped++;
+		log_drop(ps, "quick mode message for a message ID already used in this ISAKMP SA (replay)");
+		return;
+	}
 	if (!p2) {
-		r_qm1(p1, h, pkt, len);
+		r_qm1(p1, h, pkt, len, port, natt);
 		return;
 	}
 	if (p2->in.len == len && !memcmp(p2->in.p, pkt, len)) {
@@ -774,20 +833,51 @@ void p2_input(struct p1sa *p1, const struct isakmp_hdr *h, const uint8_t *pkt, s
 		if (p2->out.len && (p2->state == P2_R_QM2 || (p2->state == P2_INSTALLED &&
 							      p2->initiator))) {
 			stats.retransmits++;
-			net_send(&p2->local, &p2->peer, p1->peer_port, p2->out.p, p2->out.len);
+			p1_send_peer(p1, p2->out.p, p2->out.len);
 		}
 		return;
 	}
 	switch (p2->state) {
 	case P2_I_QM1:
-		i_qm2(p1, p2, pkt, len);
+		i_qm2(p1, p2, pkt, len, port, natt);
 		break;
 	case P2_R_QM2:
-		r_qm3(p1, p2, pkt, len);
+		r_qm3(p1, p2, pkt, len, port, natt);
 		break;
 	default:
 		stats.rx_dropped++;
 		log_drop(ps, "quick mode message for a finished exchange");
+	}
+}
+
+/* ---- NAT traversal ---- */
+
+/*
+ * RFC 3947 §4: the peer's NAT mapped it to another port.  Its SA pairs in
+ * UDP follow, replaced in place (kipsec.ko keeps their sequence numbers
+ * and replay windows, as XFRM's UPDSA does).  Matched by address and old
+ * port: several peers may sit behind one NAT address.
+ */
+void p2_peer_moved(const struct kipsec_addr *peer, uint16_t old_port, uint16_t port)
+{
+	char why[512], ps[KIPSEC_ADDR_STRLEN];
+	struct list *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &p2sas) {
+		struct p2sa *p2 = container_of(pos, struct p2sa, node);
+		const struct p1sa *keys = p1_of(p2);
+		struct rule *r = rule_by_id(p2->rule_id);
+
+		if (p2->state != P2_INSTALLED || p2->encap_dport != old_port ||
+		    !kipsec_addr_eq(&p2->peer, peer))
+			continue;
+		p2->encap_dport = port;
+		if (keys && r && !kern_sa_install(p2, r->reqid, keys, KERN_IN | KERN_OUT | KERN_REPLACE,
+						   why, sizeof(why)))
+			continue;
+		log_warn("peer %s: SA pair spi in 0x%08x out 0x%08x stays at the old port: %s",
+			 addr_text(&p2->peer, ps, sizeof(ps)), p2->spi_in, p2->spi_out,
+			 !keys ? "its ISAKMP SA is gone" : !r ? "its rule is gone" : why);
 	}
 }
 
@@ -815,6 +905,13 @@ void p2_remove(struct p2sa *p2, bool notify)
 	p2_free(p2);
 }
 
+/*
+ * A refusal ends only the exchange it names: the peer's notification
+ * carries the SPI of our proposal (RFC 2408 §3.14), and its informational
+ * exchange has its own M-ID, so the SPI is the only name.  One naming no
+ * exchange of ours (no SPI, an old one) ends nothing: the exchange it was
+ * about, if any, times out.
+ */
 void p2_notified(struct p1sa *p1, uint32_t spi, uint16_t type)
 {
 	struct p2sa *match = NULL;
@@ -824,17 +921,18 @@ void p2_notified(struct p1sa *p1, uint32_t spi, uint16_t type)
 	list_for_each_safe(pos, tmp, &p2sas) {
 		struct p2sa *p2 = container_of(pos, struct p2sa, node);
 
-		if (p2->p1_id != p1->id || p2->state != P2_I_QM1)
-			continue;
-		if (p2->spi_in == spi) {
+		if (p2->p1_id == p1->id && p2->state == P2_I_QM1 && spi && p2->spi_in == spi) {
 			match = p2;
 			break;
 		}
-		if (!match)
-			match = p2;
 	}
-	if (!match)
+	if (!match) {
+		char peer[KIPSEC_ADDR_STRLEN];
+
+		log_info("peer %s: notification %s names no quick mode of ours (spi 0x%08x): nothing ended",
+			 addr_text(&p1->peer, peer, sizeof(peer)), isakmp_notify_name(type), spi);
 		return;
+	}
 	p2_fail(match, "the peer refused it: %s (we offered %s %s)", isakmp_notify_name(type),
 		p2_alg_text(match->enc, match->enc_bits, match->auth, match->group, ours,
 			    sizeof(ours)), mode_name_of(match->mode));
@@ -847,8 +945,12 @@ void p2_expired(struct p2sa *p2, bool inbound, bool hard)
 
 	addr_text(&p2->peer, peer, sizeof(peer));
 	if (!hard) {
-		if (p2->rekeyed)
+		/* The peer may have rekeyed first: one successor is enough. */
+		if (p2->rekeyed || p2_has_successor(p2)) {
+			log_debug("peer %s: soft lifetime of spi 0x%08x: it has a successor already",
+				  peer, inbound ? p2->spi_in : p2->spi_out);
 			return;
+		}
 		p2->rekeyed = true;
 		log_info("peer %s: phase 2 SA pair for %s reached its soft lifetime (spi %s 0x%08x)%s",
 			 peer, flow_text(p2, flow, sizeof(flow)), inbound ? "in" : "out",

@@ -55,28 +55,75 @@ static void sub_end(struct buf *b, size_t off)
 	buf_set16(b, off + 2, (uint16_t)(b->len - off));
 }
 
-static void sa_head(struct buf *b)
+/*
+ * Every SA payload body we write has one proposal of one transform (RFC
+ * 2408 §3.4-3.6): sa_begin writes it up to the transform's attributes, an
+ * SPI of 4 bytes when spi is given, and sa_end sets the two lengths.
+ */
+struct sa_body {
+	size_t prop, trans;
+};
+
+static void sa_begin(struct buf *b, struct sa_body *s, uint8_t prop_num, uint8_t proto,
+		     const uint32_t *spi, uint8_t trans_num, uint8_t trans_id)
 {
 	buf_put32(b, IPSEC_DOI);
 	buf_put32(b, SIT_IDENTITY_ONLY);
+	s->prop = sub_begin(b, ISAKMP_NP_NONE);
+	buf_put8(b, prop_num);
+	buf_put8(b, proto);
+	buf_put8(b, spi ? 4 : 0);
+	buf_put8(b, 1);			/* transforms */
+	if (spi)
+		buf_put32(b, *spi);
+	s->trans = sub_begin(b, ISAKMP_NP_NONE);
+	buf_put8(b, trans_num);
+	buf_put8(b, trans_id);
+	buf_put16(b, 0);
+}
+
+static void sa_end(struct buf *b, const struct sa_body *s)
+{
+	sub_end(b, s->trans);
+	sub_end(b, s->prop);
+}
+
+static uint32_t clamp32(uint64_t v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/*
+ * Hands each attribute of a transform to take(), its value clamped to 16
+ * bits for the attributes that are numbers, and the life type seen last
+ * (a duration follows its type: RFC 2409 Appendix A, RFC 2407 §4.5).
+ * Returns 0, or -1 for a malformed list or one with an attribute take()
+ * does not know.
+ */
+static int parse_attrs(const struct isakmp_transform *t, void *c,
+		       bool (*take)(void *c, const struct isakmp_attr *a, uint16_t v,
+				    uint64_t *life_type))
+{
+	const uint8_t *p = t->attrs;
+	size_t len = t->attrs_len;
+	struct isakmp_attr a;
+	uint64_t life_type = 0;
+	int r, ret = 0;
+
+	while ((r = isakmp_attr_next(&p, &len, &a)) > 0)
+		if (!take(c, &a, a.val > 0xffff ? 0xffff : (uint16_t)a.val, &life_type))
+			ret = -1;
+	return r < 0 ? -1 : ret;
 }
 
 /* ---- phase 1 ---- */
 
 void p1_proposal(struct buf *b, const struct p1sa *p1)
 {
-	size_t prop, trans;
+	struct sa_body s;
 
-	sa_head(b);
-	prop = sub_begin(b, ISAKMP_NP_NONE);
-	buf_put8(b, 1);			/* proposal # */
-	buf_put8(b, PROTO_ISAKMP);
-	buf_put8(b, 0);			/* no SPI in phase 1: the cookies are (§3.5) */
-	buf_put8(b, 1);			/* transforms */
-	trans = sub_begin(b, ISAKMP_NP_NONE);
-	buf_put8(b, 1);
-	buf_put8(b, KEY_IKE);
-	buf_put16(b, 0);
+	/* Proposal 1; no SPI in phase 1: the cookies are (RFC 2408 §3.5). */
+	sa_begin(b, &s, 1, PROTO_ISAKMP, NULL, 1, KEY_IKE);
 	attr_put(b, OAKLEY_ENC, p1->enc);
 	if (p1->enc_bits)
 		attr_put(b, OAKLEY_KEY_LENGTH, p1->enc_bits);
@@ -85,55 +132,50 @@ void p1_proposal(struct buf *b, const struct p1sa *p1)
 	attr_put(b, OAKLEY_GROUP, p1->group);
 	attr_put(b, OAKLEY_LIFE_TYPE, OAKLEY_LIFE_SECONDS);
 	attr_put(b, OAKLEY_LIFE_DURATION, p1->lifetime);
-	sub_end(b, trans);
-	sub_end(b, prop);
+	sa_end(b, &s);
+}
+
+static bool p1_take(void *arg, const struct isakmp_attr *a, uint16_t v, uint64_t *life_type)
+{
+	struct p1_choice *c = arg;
+
+	switch (a->type) {
+	case OAKLEY_ENC:
+		c->enc = v;
+		break;
+	case OAKLEY_KEY_LENGTH:
+		c->enc_bits = v;
+		break;
+	case OAKLEY_HASH:
+		c->hash = v;
+		break;
+	case OAKLEY_AUTH:
+		c->auth = v;
+		break;
+	case OAKLEY_GROUP:
+		c->group = v;
+		break;
+	case OAKLEY_LIFE_TYPE:
+		*life_type = a->val;
+		break;
+	case OAKLEY_LIFE_DURATION:
+		if (*life_type == OAKLEY_LIFE_SECONDS)
+			c->life_secs = clamp32(a->val);
+		break;
+	default:
+		return false;
+	}
+	return true;
 }
 
 /* Returns 0, or -1 if the transform has an attribute we do not know. */
 int p1_parse_transform(const struct isakmp_transform *t, struct p1_choice *c)
 {
-	const uint8_t *p = t->attrs;
-	size_t len = t->attrs_len;
-	struct isakmp_attr a;
-	uint64_t life_type = 0;
-	int r, ret = 0;
-
 	memset(c, 0, sizeof(*c));
 	c->trans_num = t->num;
 	c->attrs = t->attrs;
 	c->attrs_len = t->attrs_len;
-	while ((r = isakmp_attr_next(&p, &len, &a)) > 0) {
-		uint16_t v = a.val > 0xffff ? 0xffff : (uint16_t)a.val;
-
-		switch (a.type) {
-		case OAKLEY_ENC:
-			c->enc = v;
-			break;
-		case OAKLEY_KEY_LENGTH:
-			c->enc_bits = v;
-			break;
-		case OAKLEY_HASH:
-			c->hash = v;
-			break;
-		case OAKLEY_AUTH:
-			c->auth = v;
-			break;
-		case OAKLEY_GROUP:
-			c->group = v;
-			break;
-		case OAKLEY_LIFE_TYPE:
-			life_type = a.val;
-			break;
-		case OAKLEY_LIFE_DURATION:
-			/* RFC 2409 Appendix A: the duration follows its type. */
-			if (life_type == OAKLEY_LIFE_SECONDS)
-				c->life_secs = a.val > UINT32_MAX ? UINT32_MAX : (uint32_t)a.val;
-			break;
-		default:
-			ret = -1;
-		}
-	}
-	return r < 0 ? -1 : ret;
+	return parse_attrs(t, c, p1_take);
 }
 
 int p1_choose(const struct p1sa *p1, const struct isakmp_sa *sa, struct p1_choice *c,
@@ -196,115 +238,139 @@ int p1_choose(const struct p1sa *p1, const struct isakmp_sa *sa, struct p1_choic
 
 void p1_accept_body(struct buf *b, const struct p1_choice *c)
 {
-	size_t prop, trans;
+	struct sa_body s;
 
-	sa_head(b);
-	prop = sub_begin(b, ISAKMP_NP_NONE);
-	buf_put8(b, c->prop_num);
-	buf_put8(b, PROTO_ISAKMP);
-	buf_put8(b, 0);
-	buf_put8(b, 1);
-	trans = sub_begin(b, ISAKMP_NP_NONE);
-	buf_put8(b, c->trans_num);
-	buf_put8(b, KEY_IKE);
-	buf_put16(b, 0);
+	sa_begin(b, &s, c->prop_num, PROTO_ISAKMP, NULL, c->trans_num, KEY_IKE);
 	/* RFC 2409 §5: the responder returns the chosen transform as offered. */
 	buf_put(b, c->attrs, c->attrs_len);
-	sub_end(b, trans);
-	sub_end(b, prop);
+	sa_end(b, &s);
 }
 
 /* ---- phase 2 ---- */
 
+bool encap_is_udp(uint16_t attr)
+{
+	return attr == IPSEC_ENCAP_UDP_TUNNEL || attr == IPSEC_ENCAP_UDP_TRANSPORT ||
+	       attr == IPSEC_ENCAP_UDP_TUNNEL_DRAFT || attr == IPSEC_ENCAP_UDP_TRANSPORT_DRAFT;
+}
+
+const char *encap_mode_name(uint16_t attr)
+{
+	switch (attr) {
+	case IPSEC_ENCAP_TUNNEL:
+		return "tunnel";
+	case IPSEC_ENCAP_TRANSPORT:
+		return "transport";
+	case IPSEC_ENCAP_UDP_TUNNEL:
+	case IPSEC_ENCAP_UDP_TUNNEL_DRAFT:
+		return "tunnel in UDP";
+	case IPSEC_ENCAP_UDP_TRANSPORT:
+	case IPSEC_ENCAP_UDP_TRANSPORT_DRAFT:
+		return "transport in UDP";
+	}
+	return "unknown mode";
+}
+
 void p2_proposal(struct buf *b, const struct p2sa *p2)
 {
-	size_t prop, trans;
+	struct sa_body s;
 
-	sa_head(b);
-	prop = sub_begin(b, ISAKMP_NP_NONE);
-	buf_put8(b, 1);
-	buf_put8(b, PROTO_IPSEC_ESP);
-	buf_put8(b, 4);
-	buf_put8(b, 1);
-	buf_put32(b, p2->spi_in);	/* our inbound SPI (RFC 2408 §3.5) */
-	trans = sub_begin(b, ISAKMP_NP_NONE);
-	buf_put8(b, 1);
-	buf_put8(b, (uint8_t)p2->enc);
-	buf_put16(b, 0);
+	/* Our inbound SPI (RFC 2408 §3.5). */
+	sa_begin(b, &s, 1, PROTO_IPSEC_ESP, &p2->spi_in, 1, (uint8_t)p2->enc);
 	attr_put(b, IPSEC_ATTR_LIFE_TYPE, IPSEC_LIFE_SECONDS);
 	attr_put(b, IPSEC_ATTR_LIFE_DURATION, p2->lifetime);
 	if (p2->group)
 		attr_put(b, IPSEC_ATTR_GROUP, p2->group);
-	attr_put(b, IPSEC_ATTR_ENCAP,
-		 p2->mode == KIPSEC_MODE_TUNNEL ? IPSEC_ENCAP_TUNNEL : IPSEC_ENCAP_TRANSPORT);
+	attr_put(b, IPSEC_ATTR_ENCAP, p2->encap_attr);
 	if (p2->auth)
 		attr_put(b, IPSEC_ATTR_AUTH, p2->auth);
 	if (p2->enc_bits)
 		attr_put(b, IPSEC_ATTR_KEY_LENGTH, p2->enc_bits);
-	sub_end(b, trans);
-	sub_end(b, prop);
+	sa_end(b, &s);
+}
+
+static bool p2_take(void *arg, const struct isakmp_attr *a, uint16_t v, uint64_t *life_type)
+{
+	struct p2_choice *c = arg;
+
+	switch (a->type) {
+	case IPSEC_ATTR_LIFE_TYPE:
+		*life_type = a->val;
+		break;
+	case IPSEC_ATTR_LIFE_DURATION:
+		if (*life_type == IPSEC_LIFE_SECONDS)
+			c->life_secs = clamp32(a->val);
+		else if (*life_type == IPSEC_LIFE_KB)
+			c->life_kb = clamp32(a->val);
+		break;
+	case IPSEC_ATTR_GROUP:
+		c->group = v;
+		break;
+	case IPSEC_ATTR_ENCAP:
+		c->encap = v;
+		break;
+	case IPSEC_ATTR_AUTH:
+		c->auth = v;
+		break;
+	case IPSEC_ATTR_KEY_LENGTH:
+		c->enc_bits = v;
+		break;
+	default:
+		return false;
+	}
+	return true;
 }
 
 static int p2_parse_transform(const struct isakmp_transform *t, struct p2_choice *c)
 {
-	const uint8_t *p = t->attrs;
-	size_t len = t->attrs_len;
-	struct isakmp_attr a;
-	uint64_t life_type = 0;
-	int r, ret = 0;
-
 	memset(c, 0, sizeof(*c));
 	c->enc = t->id;
 	c->trans_num = t->num;
 	c->attrs = t->attrs;
 	c->attrs_len = t->attrs_len;
-	while ((r = isakmp_attr_next(&p, &len, &a)) > 0) {
-		uint16_t v = a.val > 0xffff ? 0xffff : (uint16_t)a.val;
-
-		switch (a.type) {
-		case IPSEC_ATTR_LIFE_TYPE:
-			life_type = a.val;
-			break;
-		case IPSEC_ATTR_LIFE_DURATION:
-			if (life_type == IPSEC_LIFE_SECONDS)
-				c->life_secs = a.val > UINT32_MAX ? UINT32_MAX : (uint32_t)a.val;
-			else if (life_type == IPSEC_LIFE_KB)
-				c->life_kb = a.val > UINT32_MAX ? UINT32_MAX : (uint32_t)a.val;
-			break;
-		case IPSEC_ATTR_GROUP:
-			c->group = v;
-			break;
-		case IPSEC_ATTR_ENCAP:
-			c->encap = v;
-			break;
-		case IPSEC_ATTR_AUTH:
-			c->auth = v;
-			break;
-		case IPSEC_ATTR_KEY_LENGTH:
-			c->enc_bits = v;
-			break;
-		default:
-			ret = -1;
-		}
-	}
-	return r < 0 ? -1 : ret;
+	return parse_attrs(t, c, p2_take);
 }
 
-static const char *mode_word(uint16_t encap)
+/* What came closest among the peer's transforms, for the refusal's text. */
+struct p2_miss {
+	bool pfs_only, mode_only;
+	uint16_t peer_group, peer_encap;
+	char theirs[384];		/* the first three transforms */
+	size_t n;			/* of how many */
+};
+
+static void p2_why(const struct p2sa *p2, uint16_t want_encap, const struct p2_miss *m,
+		   char *why, size_t len)
 {
-	return encap == IPSEC_ENCAP_TUNNEL ? "tunnel" :
-	       encap == IPSEC_ENCAP_TRANSPORT ? "transport" : "unknown mode";
+	char ours[128], g1[32], g2[32];
+
+	p2_alg_text(p2->enc, p2->enc_bits, p2->auth, p2->group, ours, sizeof(ours));
+	if (m->pfs_only && (!p2->group || !m->peer_group))
+		snprintf(why, len, "PFS on one side only: %s %s, the peer %s %s",
+			 p2->group ? "we require PFS with" : "we have no PFS",
+			 p2->group ? ike_group_name(p2->group, g1, sizeof(g1)) : "(group none)",
+			 m->peer_group ? "wants PFS with" : "offers no PFS",
+			 m->peer_group ? ike_group_name(m->peer_group, g2, sizeof(g2)) :
+					 "(group none)");
+	else if (m->pfs_only)
+		snprintf(why, len, "PFS group mismatch: ours %s, the peer's %s",
+			 ike_group_name(p2->group, g1, sizeof(g1)),
+			 ike_group_name(m->peer_group, g2, sizeof(g2)));
+	else if (m->mode_only)
+		snprintf(why, len, "encapsulation mode mismatch: ours %s, the peer's %s",
+			 encap_mode_name(want_encap), encap_mode_name(m->peer_encap));
+	else
+		snprintf(why, len, "no proposal chosen: we accept %s %s, the peer offered %s%s", ours,
+			 encap_mode_name(want_encap), m->n ? m->theirs : "nothing for ESP",
+			 m->n > 3 ? "; ..." : "");
 }
 
 int p2_choose(const struct p2sa *p2, const struct isakmp_sa *sa, struct p2_choice *c, char *why,
 	      size_t len)
 {
-	uint16_t want_encap = p2->mode == KIPSEC_MODE_TUNNEL ? IPSEC_ENCAP_TUNNEL :
-							       IPSEC_ENCAP_TRANSPORT;
-	char ours[128], theirs[384] = "", one[128], g1[32], g2[32];
-	bool pfs_only = false, mode_only = false;
-	uint16_t peer_group = 0, peer_encap = 0;
-	size_t n = 0;
+	uint16_t want_encap = p2->encap_attr;
+	struct p2_miss m = { .theirs = "" };
+	char one[128];
 
 	for (size_t i = 0; i < sa->np; i++) {
 		const struct isakmp_proposal *pr = &sa->p[i];
@@ -321,12 +387,12 @@ int p2_choose(const struct p2sa *p2, const struct isakmp_sa *sa, struct p2_choic
 			int unknown = p2_parse_transform(&pr->t[j], &t);
 			bool algs;
 
-			if (n++ < 3) {
-				size_t l = strlen(theirs);
+			if (m.n++ < 3) {
+				size_t l = strlen(m.theirs);
 
-				snprintf(theirs + l, sizeof(theirs) - l, "%s%s %s", l ? "; " : "",
+				snprintf(m.theirs + l, sizeof(m.theirs) - l, "%s%s %s", l ? "; " : "",
 					 p2_alg_text(t.enc, t.enc_bits, t.auth, t.group, one,
-						     sizeof(one)), mode_word(t.encap));
+						     sizeof(one)), encap_mode_name(t.encap));
 			}
 			algs = t.enc == p2->enc && t.enc_bits == p2->enc_bits && t.auth == p2->auth;
 			if (algs && t.group == p2->group && t.encap == want_encap && !unknown) {
@@ -336,51 +402,24 @@ int p2_choose(const struct p2sa *p2, const struct isakmp_sa *sa, struct p2_choic
 				return 0;
 			}
 			if (algs && t.encap == want_encap && t.group != p2->group) {
-				pfs_only = true;
-				peer_group = t.group;
+				m.pfs_only = true;
+				m.peer_group = t.group;
 			}
 			if (algs && t.group == p2->group && t.encap != want_encap) {
-				mode_only = true;
-				peer_encap = t.encap;
+				m.mode_only = true;
+				m.peer_encap = t.encap;
 			}
 		}
 	}
-	p2_alg_text(p2->enc, p2->enc_bits, p2->auth, p2->group, ours, sizeof(ours));
-	if (pfs_only && (!p2->group || !peer_group))
-		snprintf(why, len, "PFS on one side only: %s %s, the peer %s %s",
-			 p2->group ? "we require PFS with" : "we have no PFS",
-			 p2->group ? ike_group_name(p2->group, g1, sizeof(g1)) : "(group none)",
-			 peer_group ? "wants PFS with" : "offers no PFS",
-			 peer_group ? ike_group_name(peer_group, g2, sizeof(g2)) : "(group none)");
-	else if (pfs_only)
-		snprintf(why, len, "PFS group mismatch: ours %s, the peer's %s",
-			 ike_group_name(p2->group, g1, sizeof(g1)),
-			 ike_group_name(peer_group, g2, sizeof(g2)));
-	else if (mode_only)
-		snprintf(why, len, "encapsulation mode mismatch: ours %s, the peer's %s",
-			 mode_word(want_encap), mode_word(peer_encap));
-	else
-		snprintf(why, len, "no proposal chosen: we accept %s %s, the peer offered %s%s", ours,
-			 mode_word(want_encap), n ? theirs : "nothing for ESP", n > 3 ? "; ..." : "");
+	p2_why(p2, want_encap, &m, why, len);
 	return N_NO_PROPOSAL_CHOSEN;
 }
 
 void p2_accept_body(struct buf *b, const struct p2_choice *c, uint32_t our_spi)
 {
-	size_t prop, trans;
+	struct sa_body s;
 
-	sa_head(b);
-	prop = sub_begin(b, ISAKMP_NP_NONE);
-	buf_put8(b, c->prop_num);
-	buf_put8(b, PROTO_IPSEC_ESP);
-	buf_put8(b, 4);
-	buf_put8(b, 1);
-	buf_put32(b, our_spi);
-	trans = sub_begin(b, ISAKMP_NP_NONE);
-	buf_put8(b, c->trans_num);
-	buf_put8(b, (uint8_t)c->enc);
-	buf_put16(b, 0);
+	sa_begin(b, &s, c->prop_num, PROTO_IPSEC_ESP, &our_spi, c->trans_num, (uint8_t)c->enc);
 	buf_put(b, c->attrs, c->attrs_len);
-	sub_end(b, trans);
-	sub_end(b, prop);
+	sa_end(b, &s);
 }

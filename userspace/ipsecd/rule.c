@@ -25,6 +25,13 @@
 #define RULE_PRIORITY	1000	/* kipsec.ko's default */
 #define BYPASS_PRIORITY	10	/* lower wins: before any rule's flows */
 #define REQID_BASE	0x10000	/* ipsecctl's manual reqids stay below */
+/*
+ * An active rule whose phase 1 failed tries again after 2 s, doubling up
+ * to 60 s: a phase 1 that is not answered already takes a minute to fail
+ * (RETRANSMIT_TRIES), so a peer that comes back is found within two.
+ */
+#define RETRY_FIRST_S	2
+#define RETRY_MAX_S	60
 
 struct list rules = LIST_INIT(rules);
 static uint32_t next_rule_id = 1;
@@ -43,41 +50,14 @@ const char *mode_name_of(uint8_t mode)
 	return mode == KIPSEC_MODE_TUNNEL ? "tunnel" : "transport";
 }
 
-const char *sel_text(const struct ike_sel *s, uint8_t proto, char *buf, size_t len)
-{
-	char a[KIPSEC_ADDR_STRLEN], extra[32] = "";
-
-	if (proto && s->port)
-		snprintf(extra, sizeof(extra), "[%u/%u]", proto, s->port);
-	else if (proto)
-		snprintf(extra, sizeof(extra), "[%u]", proto);
-	if (s->plen == kipsec_addr_len(s->addr.family) * 8)
-		snprintf(buf, len, "%s%s", kipsec_addr_ntop(&s->addr, a, sizeof(a)), extra);
-	else
-		snprintf(buf, len, "%s/%u%s", kipsec_addr_ntop(&s->addr, a, sizeof(a)), s->plen, extra);
-	return buf;
-}
-
 const char *rule_text(const struct rule *r, char *buf, size_t len)
 {
-	char s[80], d[80], p[KIPSEC_ADDR_STRLEN];
+	char f[200], p[KIPSEC_ADDR_STRLEN];
 
-	snprintf(buf, len, "rule %u (%s -> %s peer %s)", r->id,
-		 sel_text(&r->conf.src, r->conf.proto, s, sizeof(s)),
-		 sel_text(&r->conf.dst, r->conf.proto, d, sizeof(d)),
+	snprintf(buf, len, "rule %u (%s peer %s)", r->id,
+		 ike_flow_text(r->conf.proto, &r->conf.src, &r->conf.dst, " -> ", f, sizeof(f)),
 		 kipsec_addr_ntop(&r->conf.peer, p, sizeof(p)));
 	return buf;
-}
-
-static bool sel_same(const struct ike_sel *a, const struct ike_sel *b)
-{
-	return a->plen == b->plen && a->port == b->port && addr_eq(&a->addr, &b->addr);
-}
-
-static bool same_rule(const struct ike_rule *a, const struct ike_rule *b)
-{
-	return a->proto == b->proto && sel_same(&a->src, &b->src) && sel_same(&a->dst, &b->dst) &&
-	       addr_eq(&a->peer, &b->peer);
 }
 
 struct rule *rule_by_id(uint32_t id)
@@ -113,7 +93,7 @@ struct rule *rule_for_peer(const struct kipsec_addr *local, const struct kipsec_
 	list_for_each_safe(pos, tmp, &rules) {
 		struct rule *r = container_of(pos, struct rule, node);
 
-		if (addr_eq(&r->conf.peer, peer) && addr_eq(&r->conf.local, local))
+		if (kipsec_addr_eq(&r->conf.peer, peer) && kipsec_addr_eq(&r->conf.local, local))
 			return r;
 	}
 	return NULL;
@@ -158,7 +138,7 @@ static struct bypass *bypass_get(const struct kipsec_addr *local, const struct k
 
 	list_for_each_safe(pos, tmp, &bypasses) {
 		b = container_of(pos, struct bypass, node);
-		if (addr_eq(&b->local, local) && addr_eq(&b->peer, peer)) {
+		if (kipsec_addr_eq(&b->local, local) && kipsec_addr_eq(&b->peer, peer)) {
 			b->refs++;
 			return b;
 		}
@@ -218,48 +198,32 @@ static void bypass_put(struct bypass *b)
 static int flows_add(struct rule *r, char *why, size_t len)
 {
 	const struct ike_rule *c = &r->conf;
+	const struct kipsec_flow f = {
+		.src = c->src, .dst = c->dst, .proto = c->proto,
+		.action = KIPSEC_ACTION_PROTECT, .level = KIPSEC_LEVEL_REQUIRE,
+		.sa_proto = IPPROTO_ESP, .mode = c->mode, .priority = RULE_PRIORITY,
+		.reqid = r->reqid, .local = c->local, .peer = c->peer,
+	};
+	struct kipsec_policy p[2];
+	int err;
 
-	for (int i = 0; i < 2; i++) {
-		bool out = i == 0;
-		const struct ike_sel *s = out ? &c->src : &c->dst, *d = out ? &c->dst : &c->src;
-		struct kipsec_policy p;
-		int err;
-
-		memset(&p, 0, sizeof(p));
-		p.src = s->addr;
-		p.src_plen = s->plen;
-		p.dst = d->addr;
-		p.dst_plen = d->plen;
-		p.proto = c->proto;
-		p.sport = s->port;
-		p.dport = d->port;
-		p.dir = out ? KIPSEC_DIR_OUT : KIPSEC_DIR_IN;
-		p.priority = RULE_PRIORITY;
-		p.action = KIPSEC_ACTION_PROTECT;
-		p.level = KIPSEC_LEVEL_REQUIRE;
-		p.has_tmpl = true;
-		p.tmpl.proto = IPPROTO_ESP;
-		p.tmpl.mode = c->mode;
-		p.tmpl.reqid = r->reqid;
-		if (c->mode == KIPSEC_MODE_TUNNEL) {
-			p.tmpl.src = out ? c->local : c->peer;
-			p.tmpl.dst = out ? c->peer : c->local;
-		}
-		err = kern_policy_add(&p, why, len);
-		if (err) {
-			if (!out)
-				kern_policy_del(r->pol_out);
-			return err;
-		}
-		if (out)
-			r->pol_out = p.id;
-		else
-			r->pol_in = p.id;
+	kipsec_flow_policies(&f, 0, p);
+	err = kern_policy_add(&p[0], why, len);
+	if (err)
+		return err;
+	err = kern_policy_add(&p[1], why, len);
+	if (err) {
+		kern_policy_del(p[0].id);
+		return err;
 	}
+	r->pol_out = p[0].id;
+	r->pol_in = p[1].id;
 	return 0;
 }
 
 /* ---- adding and removing rules ---- */
+
+static void rule_retry(struct timer *t);
 
 static int check(const struct ike_rule *c, char *msg, size_t len)
 {
@@ -302,6 +266,10 @@ static int check(const struct ike_rule *c, char *msg, size_t len)
 		snprintf(msg, len, "lifetimes must be above 0");
 		return -EINVAL;
 	}
+	if (c->dpd_delay && !c->dpd_timeout) {
+		snprintf(msg, len, "dpd delay without a timeout");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -317,7 +285,7 @@ int rule_add(const struct ike_rule *conf, char *msg, size_t len)
 		return err;
 	list_for_each_safe(pos, tmp, &rules) {
 		r = container_of(pos, struct rule, node);
-		if (same_rule(&r->conf, conf)) {
+		if (ike_rule_same(&r->conf, conf)) {
 			snprintf(msg, len, "the same ike rule is already loaded (rule %u)", r->id);
 			return -EEXIST;
 		}
@@ -328,6 +296,8 @@ int rule_add(const struct ike_rule *conf, char *msg, size_t len)
 		return -ENOMEM;
 	}
 	r->conf = *conf;
+	list_init(&r->retry.node);
+	r->retry.fn = rule_retry;
 	r->id = next_rule_id++;
 	r->reqid = REQID_BASE + r->id;
 	if (!r->conf.local.family && net_route_src(&r->conf.peer, &r->conf.local)) {
@@ -338,12 +308,13 @@ int rule_add(const struct ike_rule *conf, char *msg, size_t len)
 		err = -EHOSTUNREACH;
 		goto fail;
 	}
-	err = flows_add(r, why, sizeof(why));
+	/* Route-based: what is routed into the interface is the traffic; no flows. */
+	err = r->conf.ifindex ? 0 : flows_add(r, why, sizeof(why));
 	if (err) {
 		snprintf(msg, len, "the kernel refused the rule's flows: %s", why);
 		goto fail;
 	}
-	if (covers_ike(&r->conf)) {
+	if (!r->conf.ifindex && covers_ike(&r->conf)) {
 		r->bypass = bypass_get(&r->conf.local, &r->conf.peer, why, sizeof(why));
 		if (!r->bypass) {
 			kern_policy_del(r->pol_out);
@@ -377,8 +348,11 @@ static void rule_remove(struct rule *r)
 		if (p2->rule_id == r->id)
 			p2_remove(p2, true);
 	}
-	kern_policy_del(r->pol_out);
-	kern_policy_del(r->pol_in);
+	timer_stop(&r->retry);
+	if (r->pol_out)
+		kern_policy_del(r->pol_out);
+	if (r->pol_in)
+		kern_policy_del(r->pol_in);
 	bypass_put(r->bypass);
 	list_del(&r->node);
 	log_info("removed %s", rule_text(r, text, sizeof(text)));
@@ -387,7 +361,7 @@ static void rule_remove(struct rule *r)
 		list_for_each_safe(pos, tmp, &p1sas) {
 			struct p1sa *p1 = container_of(pos, struct p1sa, node);
 
-			if (addr_eq(&p1->peer, &r->conf.peer) && addr_eq(&p1->local, &r->conf.local))
+			if (kipsec_addr_eq(&p1->peer, &r->conf.peer) && kipsec_addr_eq(&p1->local, &r->conf.local))
 				p1_delete(p1, true);
 		}
 	}
@@ -402,7 +376,7 @@ int rule_del(const struct ike_rule *conf, char *msg, size_t len)
 	list_for_each_safe(pos, tmp, &rules) {
 		struct rule *r = container_of(pos, struct rule, node);
 
-		if (same_rule(&r->conf, conf)) {
+		if (ike_rule_same(&r->conf, conf)) {
 			rule_remove(r);
 			return 0;
 		}
@@ -436,6 +410,12 @@ void rule_negotiate(struct rule *r, const char *why)
 		p1_initiate(r);
 }
 
+static bool of_peer(const struct rule *r, const struct kipsec_addr *local,
+		    const struct kipsec_addr *peer)
+{
+	return kipsec_addr_eq(&r->conf.peer, peer) && kipsec_addr_eq(&r->conf.local, local);
+}
+
 void rules_p1_up(const struct kipsec_addr *local, const struct kipsec_addr *peer)
 {
 	struct p1sa *p1 = p1_find(local, peer, false);
@@ -444,7 +424,11 @@ void rules_p1_up(const struct kipsec_addr *local, const struct kipsec_addr *peer
 	list_for_each_safe(pos, tmp, &rules) {
 		struct rule *r = container_of(pos, struct rule, node);
 
-		if (!r->want_p2 || !addr_eq(&r->conf.peer, peer) || !addr_eq(&r->conf.local, local))
+		if (!of_peer(r, local, peer))
+			continue;
+		r->backoff_s = 0;
+		timer_stop(&r->retry);
+		if (!r->want_p2)
 			continue;
 		r->want_p2 = false;
 		/* The peer may have started the same one over its own SA. */
@@ -453,14 +437,68 @@ void rules_p1_up(const struct kipsec_addr *local, const struct kipsec_addr *peer
 	}
 }
 
+static void rule_retry(struct timer *t)
+{
+	struct rule *r = container_of(t, struct rule, retry);
+
+	if (!p2_of_rule(r->id) && !r->want_p2)
+		rule_negotiate(r, r->backoff_s ? "active rule: trying again after a failed phase 1" :
+			       "active rule: the peer negotiated no SA pair");
+}
+
+/* Active rules try again, with backoff, until the peer answers. */
 void rules_p1_failed(const struct kipsec_addr *local, const struct kipsec_addr *peer)
 {
 	struct list *pos, *tmp;
+	char text[256];
 
 	list_for_each_safe(pos, tmp, &rules) {
 		struct rule *r = container_of(pos, struct rule, node);
 
-		if (addr_eq(&r->conf.peer, peer) && addr_eq(&r->conf.local, local))
-			r->want_p2 = false;
+		if (!of_peer(r, local, peer))
+			continue;
+		r->want_p2 = false;
+		if (r->conf.start != IKE_START_ACTIVE || r->retry.armed)
+			continue;
+		r->backoff_s = !r->backoff_s ? RETRY_FIRST_S :
+			       r->backoff_s * 2 > RETRY_MAX_S ? RETRY_MAX_S : r->backoff_s * 2;
+		log_info("%s: phase 1 failed: active rule, trying again in %u s",
+			 rule_text(r, text, sizeof(text)), r->backoff_s);
+		timer_arm(&r->retry, (uint64_t)r->backoff_s * 1000);
+	}
+}
+
+/*
+ * later: the peer has just started a phase 1 with us and will most likely
+ * start its quick mode too; ours waits RESET_WAIT_MS for it, so that both
+ * sides do not negotiate a pair each.
+ */
+#define RESET_WAIT_MS	2000
+
+void rules_peer_reset(const struct kipsec_addr *local, const struct kipsec_addr *peer,
+		      const char *why, bool later)
+{
+	struct list *pos, *tmp;
+	char text[256], cause[256];
+
+	list_for_each_safe(pos, tmp, &rules) {
+		struct rule *r = container_of(pos, struct rule, node);
+
+		if (!of_peer(r, local, peer) || p2_of_rule(r->id))
+			continue;
+		r->want_p2 = false;
+		if (r->conf.start == IKE_START_ACTIVE && later) {
+			log_info("%s: %s: active rule, negotiates in %u s unless the peer does",
+				 rule_text(r, text, sizeof(text)), why, RESET_WAIT_MS / 1000);
+			r->backoff_s = 0;
+			timer_arm(&r->retry, RESET_WAIT_MS);
+		} else if (r->conf.start == IKE_START_ACTIVE) {
+			snprintf(cause, sizeof(cause), "%s: active rule", why);
+			rule_negotiate(r, cause);
+		} else {
+			log_info("%s: %s: %s", rule_text(r, text, sizeof(text)), why,
+				 r->conf.start == IKE_START_DYNAMIC ? "dynamic rule, waits for traffic" :
+				 "passive rule, waits for the peer");
+		}
 	}
 }

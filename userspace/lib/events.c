@@ -6,6 +6,20 @@
 
 #include "nl_priv.h"
 
+/* MAPPING: the new source of an SA's ESP in UDP, of the SA's family. */
+static int parse_mapping(const struct nlattr *nest, struct kipsec_event *ev)
+{
+	const struct nlattr *m[KIPSEC_MAPPING_A_MAX + 1];
+
+	if (!ev->has_sa || kipsec_parse_nested(nest, m, KIPSEC_MAPPING_A_MAX) ||
+	    !m[KIPSEC_MAPPING_A_SRC] || !m[KIPSEC_MAPPING_A_SPORT] ||
+	    kipsec_get_addr(m[KIPSEC_MAPPING_A_SRC], ev->sa.src.family, &ev->mapping_src) ||
+	    kipsec_get_u16(m[KIPSEC_MAPPING_A_SPORT], &ev->mapping_sport))
+		return -EBADMSG;
+	ev->has_mapping = true;
+	return 0;
+}
+
 static int parse_event(struct kipsec_nl *h, const struct nlmsghdr *nlh, struct kipsec_event *ev)
 {
 	const struct nlattr *tb[KIPSEC_A_MAX + 1];
@@ -35,7 +49,7 @@ static int parse_event(struct kipsec_nl *h, const struct nlmsghdr *nlh, struct k
 	if (tb[KIPSEC_A_PROTO] && kipsec_get_u8(tb[KIPSEC_A_PROTO], &ev->proto))
 		return -EBADMSG;
 	ev->hard = tb[KIPSEC_A_EXPIRE_HARD] != NULL;
-	return 0;
+	return tb[KIPSEC_A_MAPPING] ? parse_mapping(tb[KIPSEC_A_MAPPING], ev) : 0;
 }
 
 int kipsec_event_recv(struct kipsec_nl *h, kipsec_event_cb cb, void *arg)

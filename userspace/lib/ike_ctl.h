@@ -82,8 +82,12 @@ struct ike_rule {
 	uint16_t p2_auth;		/* AUTH_*, 0 for AEADs */
 	uint16_t p2_group;		/* PFS group, 0 = no PFS */
 	uint32_t p2_lifetime;		/* seconds */
+	/* Dead peer detection (RFC 3706): seconds, delay 0 = none */
+	uint32_t dpd_delay, dpd_timeout;
 	uint32_t psk_len;
 	uint8_t psk[IKE_PSK_MAX];
+	/* A kipsec interface (route-based tunnel): its SAs bound to it, no flows. */
+	uint32_t ifindex;
 };
 
 struct ike_ctl_rule {
@@ -116,6 +120,10 @@ struct ike_ctl_p1_info {
 	uint32_t lifetime;		/* seconds, negotiated */
 	uint64_t created;		/* seconds since the epoch */
 	uint64_t expires;		/* seconds since the epoch, 0 = not yet */
+	uint8_t natt;			/* on the NAT-T port (RFC 3947 §4) */
+	uint8_t nat_local, nat_peer;	/* which end NAT-D found behind a NAT */
+	uint16_t peer_port;
+	uint8_t dpd;			/* the peer does DPD (RFC 3706 vendor ID) */
 };
 
 struct ike_ctl_p2_info {
@@ -144,6 +152,10 @@ struct ike_ctl_stats {
 	uint64_t retransmits;
 	uint64_t p1_established, p1_failed;
 	uint64_t p2_established, p2_failed;
+	uint64_t rx_keepalives, tx_keepalives;	/* NAT-T, RFC 3948 §2.3 */
+	uint64_t dpd_sent, dpd_acked;	/* R-U-THERE we sent, ACKs to them */
+	uint64_t dpd_dead;		/* peers found dead (RFC 3706) */
+	uint64_t initial_contacts;	/* INITIAL-CONTACT received, acted on */
 };
 
 /* The record sizes, for the length checks of both ends. */

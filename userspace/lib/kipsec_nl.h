@@ -72,6 +72,9 @@ struct kipsec_sa {
 	struct kipsec_lifetime hard;
 	uint16_t encap_sport;		/* NAT-T (RFC 3948); both 0 = none */
 	uint16_t encap_dport;
+	uint32_t mark;			/* set on what it decrypted, */
+	uint32_t mark_mask;		/* within these bits; 0 = no mark */
+	uint32_t ifindex;		/* bound to a kipsec interface; 0 = none */
 	/* Filled in by the kernel's replies only. */
 	uint8_t state;			/* enum kipsec_sa_state */
 	struct kipsec_sa_stats stats;
@@ -123,6 +126,11 @@ struct kipsec_stats {
 	uint64_t out_errors;
 	uint64_t acquires;
 	uint64_t expires;
+	/* After KIPSEC_STATS_A_PAD in the attribute order. */
+	uint64_t in_crypto_busy;
+	uint64_t out_crypto_busy;
+	uint64_t in_udp_keepalive;	/* NAT keepalives dropped (RFC 3948 §2.3) */
+	uint64_t in_udp_malformed;	/* ESP in UDP dropped: length, checksum, too short */
 };
 
 /* One notification from the "events" multicast group. */
@@ -133,6 +141,9 @@ struct kipsec_event {
 	bool has_pkt;			/* ACQUIRE: the triggering packet */
 	bool hard;			/* EXPIRE: hard lifetime, the SA is gone */
 	uint8_t proto;			/* SA_FLUSH: protocol filter, 0 = all */
+	bool has_mapping;		/* MAPPING: where the SA's packets come from now */
+	struct kipsec_addr mapping_src;
+	uint16_t mapping_sport;
 	struct kipsec_sa sa;
 	struct kipsec_policy policy;
 	struct kipsec_policy pkt;
@@ -181,8 +192,18 @@ int kipsec_event_recv(struct kipsec_nl *h, kipsec_event_cb cb, void *arg);
 #define KIPSEC_ADDR_STRLEN 46	/* INET6_ADDRSTRLEN */
 size_t kipsec_addr_len(uint16_t family);
 const char *kipsec_addr_ntop(const struct kipsec_addr *a, char *buf, size_t len);
+/* Same family and the same bytes of that family's length. */
+bool kipsec_addr_eq(const struct kipsec_addr *a, const struct kipsec_addr *b);
 const char *kipsec_family_name(uint16_t family);
 const char *kipsec_cmd_name(uint8_t cmd);
+
+/*
+ * Room for element n of the array *v of *cap elements of size bytes:
+ * doubles it when full (first elements the first time).  Never realloc:
+ * the old block is copied and wiped, since arrays of SAs and rules hold
+ * keys.  Returns 0 or -ENOMEM (*v unchanged).
+ */
+int kipsec_array_grow(void **v, size_t n, size_t *cap, size_t size, size_t first);
 
 /* Zeroes the key material of an SA (explicit_bzero). */
 void kipsec_sa_wipe(struct kipsec_sa *sa);

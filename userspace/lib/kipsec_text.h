@@ -37,4 +37,13 @@ int kipsec_parse_hex(const char *s, uint8_t *buf, size_t max, int flags);
 /* "0x" + lower-case hex of len bytes into out (2 * len + 3 bytes). */
 void kipsec_format_hex(const uint8_t *buf, size_t len, char *out);
 
+/*
+ * Upper-layer protocols by the names ipsec.conf knows (tcp, udp, icmp,
+ * icmp6 or ipv6-icmp, sctp, gre), else by number.  The name of 0 is "any";
+ * an unknown protocol is written as its number into buf.
+ * kipsec_proto_by_name() returns the number, or -1 for an unknown name.
+ */
+const char *kipsec_proto_name(uint8_t proto, char *buf, size_t len);
+int kipsec_proto_by_name(const char *name);
+
 #endif /* KIPSEC_TEXT_H */

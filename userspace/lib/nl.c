@@ -34,7 +34,9 @@ static void save_extack(struct kipsec_nl *h, const struct nlmsghdr *nlh)
 	size_t plen = mnl_nlmsg_get_payload_len(nlh);
 	size_t off = sizeof(int);
 	const struct nlattr *a;
-	const char *msg = NULL;
+	const char *msg = NULL, *name;
+	bool in_nest = false;
+	uint32_t nest = 0;
 	int miss = -1;
 
 	h->extack[0] = '\0';
@@ -62,11 +64,25 @@ static void save_extack(struct kipsec_nl *h, const struct nlmsghdr *nlh)
 			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 				miss = (int)mnl_attr_get_u32(a);
 			break;
+		case NLMSGERR_ATTR_MISS_NEST:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+				in_nest = true;
+				nest = mnl_attr_get_u32(a);
+			}
+			break;
 		}
 	}
-	if (msg)
+	if (msg) {
 		snprintf(h->extack, sizeof(h->extack), "%s", msg);
-	else if (miss >= 0)
+		return;
+	}
+	if (miss < 0)
+		return;
+	/* The kernel names it by number; the request is still in h->tx. */
+	name = kipsec_attr_name((const struct nlmsghdr *)h->tx, in_nest, nest, (uint32_t)miss);
+	if (name)
+		snprintf(h->extack, sizeof(h->extack), "missing attribute %s", name);
+	else
 		snprintf(h->extack, sizeof(h->extack), "missing attribute %d", miss);
 }
 
@@ -134,9 +150,22 @@ static int read_replies(struct kipsec_nl *h, uint32_t seq, bool dump,
 	}
 }
 
+/*
+ * A new request in h->tx, on a zeroed buffer: libmnl does not clear the
+ * padding after an attribute whose length is not a multiple of 4 (a string,
+ * a u8, a u16), and those bytes must not carry whatever an earlier request
+ * (a key) left there (valgrind: "sendto(msg) points to uninitialised
+ * byte(s)").
+ */
+static struct nlmsghdr *msg_header(struct kipsec_nl *h)
+{
+	memset(h->tx, 0, KIPSEC_TX_BUF);
+	return mnl_nlmsg_put_header(h->tx);
+}
+
 struct nlmsghdr *kipsec_msg_start(struct kipsec_nl *h, uint8_t cmd, uint16_t flags)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(h->tx);
+	struct nlmsghdr *nlh = msg_header(h);
 	struct genlmsghdr *g;
 
 	nlh->nlmsg_type = h->family_id;
@@ -299,7 +328,7 @@ static int family_cb(const struct nlmsghdr *nlh, void *arg)
 
 static int resolve_family(struct kipsec_nl *h)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(h->tx);
+	struct nlmsghdr *nlh = msg_header(h);
 	struct genlmsghdr *g;
 
 	nlh->nlmsg_type = GENL_ID_CTRL;
@@ -376,4 +405,53 @@ int kipsec_events_subscribe(struct kipsec_nl *h)
 	if (mnl_socket_setsockopt(h->sock, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)) < 0)
 		return -errno;
 	return 0;
+}
+
+/* A dump that keeps being interrupted by concurrent changes gives up. */
+#define DUMP_RETRIES 8
+
+struct dump_list {
+	void *v;
+	size_t n, cap, size;
+	kipsec_msg_cb one;
+};
+
+static int dump_list_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct dump_list *l = arg;
+
+	if (kipsec_array_grow(&l->v, l->n, &l->cap, l->size, 256))
+		return -ENOMEM;
+	if (l->one(nlh, (char *)l->v + l->n * l->size))
+		return -EBADMSG;
+	l->n++;
+	return 0;
+}
+
+int kipsec_dump_list(struct kipsec_nl *h, uint8_t cmd, bool keys, size_t size, kipsec_msg_cb one,
+		     void **out, size_t *n)
+{
+	for (int attempt = 0; attempt < DUMP_RETRIES; attempt++) {
+		struct nlmsghdr *nlh = kipsec_msg_start(h, cmd, 0);
+		struct dump_list l = { .size = size, .one = one };
+		bool intr;
+		int err;
+
+		if (keys)
+			mnl_attr_put(nlh, KIPSEC_A_SHOW_KEYS, 0, NULL);
+		err = kipsec_dump(h, nlh, dump_list_cb, &l, &intr);
+		if (!err && !intr) {
+			*out = l.v;
+			*n = l.n;
+			return 0;
+		}
+		if (l.v) {
+			explicit_bzero(l.v, l.n * size);
+			free(l.v);
+		}
+		if (err)
+			return err;
+		/* NLM_F_DUMP_INTR: the table changed under the dump; start over. */
+	}
+	return -EAGAIN;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "kipsec_text.h"
@@ -139,4 +140,33 @@ void kipsec_format_hex(const uint8_t *buf, size_t len, char *out)
 		*out++ = digits[buf[i] & 15];
 	}
 	*out = '\0';
+}
+
+/* The first name of a number is the one printed. */
+static const struct {
+	const char *name;
+	uint8_t num;
+} protos[] = {
+	{ "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP }, { "icmp", IPPROTO_ICMP },
+	{ "icmp6", IPPROTO_ICMPV6 }, { "ipv6-icmp", IPPROTO_ICMPV6 },
+	{ "sctp", IPPROTO_SCTP }, { "gre", IPPROTO_GRE },
+};
+
+const char *kipsec_proto_name(uint8_t proto, char *buf, size_t len)
+{
+	if (!proto)
+		return "any";
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (protos[i].num == proto)
+			return protos[i].name;
+	snprintf(buf, len, "%u", proto);
+	return buf;
+}
+
+int kipsec_proto_by_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (!strcmp(protos[i].name, name))
+			return protos[i].num;
+	return -1;
 }

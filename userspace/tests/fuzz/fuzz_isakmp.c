@@ -60,9 +60,9 @@ static void payloads(const struct isakmp_msg *m)
 		case ISAKMP_NP_D: {
 			struct isakmp_delete d;
 
-			if (isakmp_parse_delete(pl, &d) == 0 && d.spi_size >= 4)
+			if (isakmp_parse_delete(pl, &d) == 0 && d.h.spi_size >= 4)
 				for (uint16_t k = 0; k < d.nspi; k++)
-					(void)get32(d.spis + (size_t)k * d.spi_size);
+					(void)get32(d.spis + (size_t)k * d.h.spi_size);
 			break;
 		}
 		}

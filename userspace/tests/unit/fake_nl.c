@@ -17,6 +17,7 @@ void fake_reset(void)
 {
 	memset(&fake, 0, sizeof(fake));
 	fake.next_id = 1;
+	fake.next_spi = 0x1000;
 	extack[0] = '\0';
 }
 
@@ -86,6 +87,7 @@ int kipsec_sa_add(struct kipsec_nl *h, const struct kipsec_sa *sa, bool replace)
 	      sa->proto, sa->spi, a(&sa->src, s), a(&sa->dst, d), sa->mode,
 	      sa->enc.name, sa->enc.key_len, sa->enc.icv_len, sa->enc.key[0],
 	      sa->auth.name, sa->auth.key_len, sa->auth.icv_len, replace);
+	fake.sas[fake.nsas++ % FAKE_SAS] = *sa;
 	return request();
 }
 
@@ -96,6 +98,32 @@ int kipsec_sa_del(struct kipsec_nl *h, const struct kipsec_sa *sa)
 	(void)h;
 	logf_("sa_del %u 0x%x >%s", sa->proto, sa->spi, a(&sa->dst, d));
 	return request();
+}
+
+/* The last SA added under this name, its counters at 0: never used. */
+int kipsec_sa_get(struct kipsec_nl *h, struct kipsec_sa *sa, bool keys)
+{
+	char d[KIPSEC_ADDR_STRLEN];
+	int i, n = fake.nsas < FAKE_SAS ? fake.nsas : FAKE_SAS;
+
+	(void)h;
+	logf_("sa_get %u 0x%x >%s keys %d", sa->proto, sa->spi, a(&sa->dst, d), keys);
+	for (i = 0; i < n; i++) {
+		const struct kipsec_sa *f = &fake.sas[(fake.nsas - 1 - i) % FAKE_SAS];
+
+		if (f->spi == sa->spi && f->proto == sa->proto &&
+		    !memcmp(&f->dst, &sa->dst, sizeof(f->dst))) {
+			*sa = *f;
+			memset(&sa->stats, 0, sizeof(sa->stats));
+			if (!keys) {
+				explicit_bzero(sa->enc.key, sizeof(sa->enc.key));
+				explicit_bzero(sa->auth.key, sizeof(sa->auth.key));
+			}
+			return request();
+		}
+	}
+	request();
+	return -ENOENT;
 }
 
 int kipsec_sa_flush(struct kipsec_nl *h, uint8_t proto)
@@ -140,4 +168,40 @@ int kipsec_policy_flush(struct kipsec_nl *h)
 	(void)h;
 	logf_("policy_flush");
 	return request();
+}
+
+int kipsec_nl_fd(const struct kipsec_nl *h)
+{
+	(void)h;
+	return -1;
+}
+
+int kipsec_spi_alloc(struct kipsec_nl *h, struct kipsec_sa *sa, uint32_t min, uint32_t max)
+{
+	int err;
+
+	(void)h;
+	logf_("spi_alloc %u [0x%x, 0x%x]", sa->proto, min, max);
+	err = request();
+	if (!err)
+		sa->spi = fake.next_spi++;
+	return err;
+}
+
+int kipsec_events_subscribe(struct kipsec_nl *h)
+{
+	(void)h;
+	logf_("events_subscribe");
+	return request();
+}
+
+int kipsec_event_recv(struct kipsec_nl *h, kipsec_event_cb cb, void *arg)
+{
+	int n = fake.nevents;
+
+	(void)h;
+	fake.nevents = 0;
+	for (int i = 0; i < n && i < FAKE_EVENTS; i++)
+		cb(&fake.events[i], arg);
+	return n ? 0 : -EAGAIN;
 }

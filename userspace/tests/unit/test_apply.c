@@ -326,6 +326,7 @@ int main(void)
 		perror("test_apply: temporary directory");
 		return 1;
 	}
+	is_str(parse_keyword_misplaced(), NULL, "parse.c: the keyword table is sorted, enum in step");
 	test_load_ok();
 	test_no_local();
 	test_load_refused();

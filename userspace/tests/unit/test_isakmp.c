@@ -183,7 +183,7 @@ static void test_attr(void)
 	const uint8_t *p = tlv;
 	size_t len = sizeof(tlv);
 	struct isakmp_attr a;
-	struct buf b;
+	struct buf b = BUF_INIT;
 
 	is_int(isakmp_attr_next(&p, &len, &a), 1, "attr: TLV");
 	ok(!a.tv && a.val == 86400 && a.data_len == 4, "attr: TLV value 86400");
@@ -228,7 +228,7 @@ static void test_id_notify_delete(void)
 	   "id: subnet, udp/500, 8 bytes");
 	isakmp_parse_payloads(ISAKMP_NP_N, n, sizeof(n), false, &m);
 	is_int(isakmp_parse_notify(&m.pl[0], &nt), 0, "notify: parses");
-	ok(nt.type == N_NO_PROPOSAL_CHOSEN && nt.spi_size == 4 && get32(nt.spi) == 0xc0ffee01 &&
+	ok(nt.type == N_NO_PROPOSAL_CHOSEN && nt.h.spi_size == 4 && get32(nt.spi) == 0xc0ffee01 &&
 	   !nt.data_len, "notify: NO-PROPOSAL-CHOSEN for SPI c0ffee01");
 	is_str(isakmp_notify_name(nt.type), "NO-PROPOSAL-CHOSEN", "notify: name");
 	memcpy(bad, n, sizeof(n));
@@ -244,23 +244,48 @@ static void test_id_notify_delete(void)
 	is_int(isakmp_parse_delete(&m.pl[0], &del), -1, "delete: three SPIs in room for two refused");
 }
 
+/* Phase 1: our proposal parses back and p1_choose names what differs. */
+static void test_roundtrip_p1(struct isakmp_sa *sa)
+{
+	struct p1sa p1 = { .enc = IKE_ENC_3DES_CBC, .hash = IKE_HASH_SHA1, .group = 2,
+			   .lifetime = 28800 };
+	struct p1_choice c1;
+	char why[512];
+	struct buf b = BUF_INIT;
+
+	p1_proposal(&b, &p1);
+	is_int(isakmp_parse_sa(b.p, b.len, sa), 0, "build: our phase 1 SA parses");
+	is_int(p1_choose(&p1, sa, &c1, why, sizeof(why)), 0, "choose: our phase 1 proposal");
+	ok(c1.life_secs == 28800 && c1.auth == OAKLEY_AUTH_PSK, "choose: lifetime (TLV) and psk");
+	p1.group = 14;
+	is_int(p1_choose(&p1, sa, &c1, why, sizeof(why)), N_NO_PROPOSAL_CHOSEN,
+	       "choose: other DH group refused");
+	is_str(why, "DH group mismatch: ours modp2048, the peer's modp1024",
+	       "choose: DH group mismatch named");
+	p1.group = 2;
+	p1.enc = IKE_ENC_AES_CBC;
+	p1.enc_bits = 256;
+	is_int(p1_choose(&p1, sa, &c1, why, sizeof(why)), N_NO_PROPOSAL_CHOSEN,
+	       "choose: other cipher refused");
+	is_str(why, "no proposal chosen: we accept enc aes-256 auth hmac-sha1 group modp1024, the peer offered enc 3des auth hmac-sha1 group modp1024",
+	       "choose: both proposals in the cause");
+	buf_free(&b);
+}
+
 static void test_roundtrip(void)
 {
 	struct isakmp_hdr h = { .icookie = { 9, 8, 7, 6, 5, 4, 3, 2 }, .exchange = ISAKMP_XCHG_QUICK,
 				.msgid = 0x01020304 };
-	struct p1sa p1 = { .enc = IKE_ENC_3DES_CBC, .hash = IKE_HASH_SHA1, .group = 2,
-			   .lifetime = 28800 };
 	struct p2sa p2 = { .enc = ESP_AES_GCM_16, .enc_bits = 128, .group = 19, .lifetime = 1200,
-			   .mode = KIPSEC_MODE_TUNNEL, .spi_in = 0xabcdef01 };
+			   .mode = KIPSEC_MODE_TUNNEL, .encap_attr = IPSEC_ENCAP_TUNNEL,
+			   .spi_in = 0xabcdef01 };
 	struct isakmp_sa *sa = malloc(sizeof(*sa));
 	struct isakmp_hdr got;
 	struct isakmp_msg m;
-	struct p1_choice c1;
 	struct p2_choice c2;
 	char why[512];
-	struct msgb mb;
+	struct msgb mb = MSGB_INIT;
 	size_t off;
-	struct buf b;
 
 	msgb_init(&mb, &h);
 	off = msgb_begin(&mb, ISAKMP_NP_SA);
@@ -286,29 +311,19 @@ static void test_roundtrip(void)
 	   "choose: the cause names both sides (%s)", why);
 	p2.group = 19;
 	p2.mode = KIPSEC_MODE_TRANSPORT;
+	p2.encap_attr = IPSEC_ENCAP_TRANSPORT;
 	is_int(p2_choose(&p2, sa, &c2, why, sizeof(why)), N_NO_PROPOSAL_CHOSEN,
 	       "choose: other mode refused");
 	ok(strstr(why, "mode mismatch") != NULL, "choose: mode mismatch named (%s)", why);
+	/* RFC 3947 §5.1: across a NAT, the same mode in UDP is another one. */
+	p2.mode = KIPSEC_MODE_TUNNEL;
+	p2.encap_attr = IPSEC_ENCAP_UDP_TUNNEL;
+	is_int(p2_choose(&p2, sa, &c2, why, sizeof(why)), N_NO_PROPOSAL_CHOSEN,
+	       "choose: plain tunnel refused where tunnel in UDP is due");
+	ok(strstr(why, "ours tunnel in UDP, the peer's tunnel") != NULL,
+	   "choose: the UDP mode named (%s)", why);
 	buf_free(&mb.b);
-
-	buf_init(&b);
-	p1_proposal(&b, &p1);
-	is_int(isakmp_parse_sa(b.p, b.len, sa), 0, "build: our phase 1 SA parses");
-	is_int(p1_choose(&p1, sa, &c1, why, sizeof(why)), 0, "choose: our phase 1 proposal");
-	ok(c1.life_secs == 28800 && c1.auth == OAKLEY_AUTH_PSK, "choose: lifetime (TLV) and psk");
-	p1.group = 14;
-	is_int(p1_choose(&p1, sa, &c1, why, sizeof(why)), N_NO_PROPOSAL_CHOSEN,
-	       "choose: other DH group refused");
-	is_str(why, "DH group mismatch: ours modp2048, the peer's modp1024",
-	       "choose: DH group mismatch named");
-	p1.group = 2;
-	p1.enc = IKE_ENC_AES_CBC;
-	p1.enc_bits = 256;
-	is_int(p1_choose(&p1, sa, &c1, why, sizeof(why)), N_NO_PROPOSAL_CHOSEN,
-	       "choose: other cipher refused");
-	is_str(why, "no proposal chosen: we accept enc aes-256 auth hmac-sha1 group modp1024, the peer offered enc 3des auth hmac-sha1 group modp1024",
-	       "choose: both proposals in the cause");
-	buf_free(&b);
+	test_roundtrip_p1(sa);
 	free(sa);
 }
 

@@ -3,9 +3,10 @@
  * Unit tests of ipsecctl/print.c: the lines and JSON objects ipsecctl
  * prints for what the kernel sends back (-s, -m), which the parser golden
  * tests cannot reach without a kernel.  Objects are built here as
- * lib/sa.c and lib/policy.c would decode them; the expected text is
+ * lib/nl_sa.c and lib/nl_policy.c would decode them; the expected text is
  * written by hand.
  */
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -135,6 +136,18 @@ static void test_sa_lines(void)
 	CAPTURE(s, print_sa_line(f, &sa, true));
 	is_str(s, "ah tunnel from 192.0.2.1 to 192.0.2.2 spi 0x00000100 auth hmac-sha1 udpencap 4500:4500\n",
 	       "sa line: AH with NAT-T, no key to show");
+	free(s);
+
+	sa = sa_gcm();
+	sa.ifindex = if_nametoindex("lo");
+	CAPTURE(s, print_sa_line(f, &sa, false));
+	is_str(s, "esp tunnel from 192.0.2.1 to 192.0.2.2 spi 0x00001000 enc aes-gcm interface lo\n",
+	       "sa line: bound to an interface, by name");
+	free(s);
+	sa.ifindex = 999999;
+	CAPTURE(s, print_sa_line(f, &sa, false));
+	is_str(s, "esp tunnel from 192.0.2.1 to 192.0.2.2 spi 0x00001000 enc aes-gcm interface 999999\n",
+	       "sa line: an interface gone from this namespace, by index");
 	free(s);
 
 	CAPTURE(s, print_rule(f, &(struct rule){ .kind = RULE_SA, .u.sa = sa_gcm() }, false));
@@ -273,7 +286,6 @@ static void test_details(void)
 {
 	struct kipsec_policy p;
 	struct kipsec_sa sa;
-	struct kipsec_stats st;
 	char *s;
 
 	sa = sa_full();
@@ -310,8 +322,14 @@ static void test_details(void)
 	CAPTURE(s, print_flow_details(f, &p));
 	is_str(s, "\tid: 7  priority: 1000  packets: 10  bytes: 1000\n", "flow details");
 	free(s);
+}
 
-	st = (struct kipsec_stats){ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+static void test_stats(void)
+{
+	struct kipsec_stats st;
+	char *s;
+
+	st = (struct kipsec_stats){ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 	CAPTURE(s, print_stats(f, &st));
 	is_str(s,
 	       "SAs                         1\n"
@@ -325,7 +343,11 @@ static void test_details(void)
 	       "out: discarded by policy    9\n"
 	       "out: errors                 10\n"
 	       "ACQUIRE events              11\n"
-	       "EXPIRE events               12\n",
+	       "EXPIRE events               12\n"
+	       "in: crypto busy             13\n"
+	       "out: crypto busy            14\n"
+	       "in: UDP keepalives          15\n"
+	       "in: UDP malformed           16\n",
 	       "stats");
 	free(s);
 }
@@ -339,10 +361,8 @@ static void test_details(void)
 	fclose(f);								\
 } while (0)
 
-static void test_json(void)
+static void test_json_sa(void)
 {
-	struct kipsec_policy p;
-	struct kipsec_stats st;
 	struct kipsec_sa sa;
 	char *s;
 
@@ -352,7 +372,7 @@ static void test_json(void)
 	       "\"src\":\"2001:db8::1\",\"dst\":\"2001:db8::2\",\"spi\":3735928559,\"reqid\":9,"
 	       "\"state\":\"mature\",\"enc\":\"aes-256\",\"enc_key\":\"" KEY32 "\","
 	       "\"auth\":\"hmac-sha2-384\",\"auth_key\":\"" KEY48AB "\",\"replay_window\":0,"
-	       "\"esn\":true,\"encap\":null,"
+	       "\"esn\":true,\"encap\":null,\"mark\":null,\"interface\":null,"
 	       "\"lifetime_soft\":{\"bytes\":0,\"packets\":1000,\"add_secs\":0,\"use_secs\":0},"
 	       "\"lifetime_hard\":{\"bytes\":0,\"packets\":2000,\"add_secs\":3600,\"use_secs\":0},"
 	       "\"add_time\":1700000000,\"use_time\":0,\"seq_out\":5,\"seq_in\":7,"
@@ -365,18 +385,28 @@ static void test_json(void)
 	free(s);
 
 	sa = sa_ah_natt();
+	sa.mark = 0x4200;
+	sa.mark_mask = 0xff00;
+	sa.ifindex = if_nametoindex("lo");
 	JSON_CAPTURE(s, json_sa(&j, NULL, &sa, true));
 	is_str(s, "{\"proto\":\"ah\",\"mode\":\"tunnel\",\"family\":\"inet\","
 	       "\"src\":\"192.0.2.1\",\"dst\":\"192.0.2.2\",\"spi\":256,\"reqid\":0,"
 	       "\"state\":null,\"enc\":null,\"auth\":\"hmac-sha1\",\"replay_window\":64,"
 	       "\"esn\":false,\"encap\":{\"sport\":4500,\"dport\":4500},"
+	       "\"mark\":{\"value\":16896,\"mask\":65280},\"interface\":\"lo\","
 	       "\"lifetime_soft\":{\"bytes\":0,\"packets\":0,\"add_secs\":0,\"use_secs\":0},"
 	       "\"lifetime_hard\":{\"bytes\":0,\"packets\":0,\"add_secs\":0,\"use_secs\":0},"
 	       "\"add_time\":0,\"use_time\":0,\"seq_out\":0,\"seq_in\":0,"
 	       "\"stats\":{\"packets\":0,\"bytes\":0,\"replay_drops\":0,\"auth_fails\":0,"
 	       "\"decrypt_errors\":0,\"policy_drops\":0}}",
-	       "json sa: AH, NAT-T, no key material known");
+	       "json sa: AH, NAT-T, a mark, an interface, no key material known");
 	free(s);
+}
+
+static void test_json_flow(void)
+{
+	struct kipsec_policy p;
+	char *s;
 
 	p = flow("10.1.0.0", 24, "10.2.0.0", 24, KIPSEC_DIR_OUT);
 	protect(&p, IPPROTO_ESP, "192.0.2.1", "192.0.2.2");
@@ -412,12 +442,20 @@ static void test_json(void)
 	is_str(s, "\"packet\":{\"family\":\"inet\",\"src\":\"10.1.0.5\",\"dst\":\"10.2.0.9\","
 	       "\"proto\":\"tcp\",\"sport\":5000,\"dport\":80}", "json packet");
 	free(s);
+}
 
-	st = (struct kipsec_stats){ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+static void test_json_stats(void)
+{
+	struct kipsec_stats st;
+	char *s;
+
+	st = (struct kipsec_stats){ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 	JSON_CAPTURE(s, json_stats(&j, NULL, &st));
 	is_str(s, "{\"sa_count\":1,\"policy_count\":2,\"in_no_sa\":3,\"in_malformed\":4,"
 	       "\"in_replay\":5,\"in_auth_fail\":6,\"in_policy_drop\":7,\"out_no_sa\":8,"
-	       "\"out_discard\":9,\"out_errors\":10,\"acquires\":11,\"expires\":12}",
+	       "\"out_discard\":9,\"out_errors\":10,\"acquires\":11,\"expires\":12,"
+	       "\"in_crypto_busy\":13,\"out_crypto_busy\":14,\"in_udp_keepalive\":15,"
+	       "\"in_udp_malformed\":16}",
 	       "json stats");
 	free(s);
 
@@ -439,15 +477,22 @@ static void test_json(void)
 	free(s);
 }
 
+static void test_json(void)
+{
+	test_json_sa();
+	test_json_flow();
+	test_json_stats();
+}
+
 static void test_names(void)
 {
 	char buf[8];
 	struct kipsec_policy p = { .action = KIPSEC_ACTION_PROTECT, .level = KIPSEC_LEVEL_USE };
 
-	is_str(proto_name(0, buf, sizeof(buf)), "any", "proto name: 0");
-	is_str(proto_name(IPPROTO_ICMPV6, buf, sizeof(buf)), "icmp6", "proto name: 58");
-	is_str(proto_name(IPPROTO_GRE, buf, sizeof(buf)), "gre", "proto name: 47");
-	is_str(proto_name(IPPROTO_ESP, buf, sizeof(buf)), "50",
+	is_str(kipsec_proto_name(0, buf, sizeof(buf)), "any", "proto name: 0");
+	is_str(kipsec_proto_name(IPPROTO_ICMPV6, buf, sizeof(buf)), "icmp6", "proto name: 58");
+	is_str(kipsec_proto_name(IPPROTO_GRE, buf, sizeof(buf)), "gre", "proto name: 47");
+	is_str(kipsec_proto_name(IPPROTO_ESP, buf, sizeof(buf)), "50",
 	       "proto name: 50 is a number (the parser has no name for it)");
 	is_str(flow_type_name(&p), "use", "type name: use");
 	p.action = 9;
@@ -469,6 +514,7 @@ int main(void)
 	test_alg_names();
 	test_flow_lines();
 	test_details();
+	test_stats();
 	test_json();
 	test_names();
 	return tap_done();

@@ -148,11 +148,36 @@ static void hex_ok(const char *s, int flags, const uint8_t *want, int len)
 	hex_named(name, s, flags, want, len);
 }
 
+/* Key files: optional 0x, white space anywhere (also inside a byte). */
+static void test_hex_file(void)
+{
+	static const uint8_t k4[] = { 0x01, 0x02, 0x03, 0x04 };
+	static const uint8_t kab[] = { 0xa1, 0xb2 };
+	uint8_t buf[KIPSEC_KEY_MAX + 1], small[4];
+
+	hex_named("file with blanks, tabs, newlines", "  0x01 02\n03\t04\n", KIPSEC_HEX_FILE,
+		  k4, 4);
+	hex_named("file without 0x", "a1b2\n", KIPSEC_HEX_FILE, kab, 2);
+	hex_named("file with CRLF, upper case", "A1\r\nB2\r\n", KIPSEC_HEX_FILE, kab, 2);
+	hex_named("file, a byte split by a newline", "\n\n0xa\n1b2", KIPSEC_HEX_FILE, kab, 2);
+	is_int(kipsec_parse_hex("0x\n", buf, sizeof(buf), KIPSEC_HEX_FILE), -EINVAL,
+	       "hex file: 0x alone");
+	is_int(kipsec_parse_hex(" \n\t", buf, sizeof(buf), KIPSEC_HEX_FILE), -EINVAL,
+	       "hex file: only white space");
+	is_int(kipsec_parse_hex("01 2\n", buf, sizeof(buf), KIPSEC_HEX_FILE), -EINVAL,
+	       "hex file: odd number of digits");
+	is_int(kipsec_parse_hex("01 0x02", buf, sizeof(buf), KIPSEC_HEX_FILE), -EINVAL,
+	       "hex file: 0x in the middle");
+	is_int(kipsec_parse_hex("# key\n0102", buf, sizeof(buf), KIPSEC_HEX_FILE), -EINVAL,
+	       "hex file: no comments");
+	is_int(kipsec_parse_hex("0x0102030405", small, sizeof(small), KIPSEC_HEX_FILE), -E2BIG,
+	       "hex file: too long");
+}
+
 static void test_hex(void)
 {
 	static const uint8_t k3[] = { 0x01, 0x02, 0xab };
 	static const uint8_t k4[] = { 0x01, 0x02, 0x03, 0x04 };
-	static const uint8_t kab[] = { 0xa1, 0xb2 };
 	uint8_t buf[KIPSEC_KEY_MAX + 1], small[4];
 	char text[2 * (KIPSEC_KEY_MAX + 1) + 3];
 
@@ -194,25 +219,7 @@ static void test_hex(void)
 	memset(text + 2, 'f', 2 * KIPSEC_KEY_MAX + 2);
 	is_int(kipsec_parse_hex(text, buf, KIPSEC_KEY_MAX, KIPSEC_HEX_PREFIX), -E2BIG,
 	       "hex: 129 bytes is E2BIG");
-
-	/* Key files: optional 0x, white space anywhere (also inside a byte). */
-	hex_named("file with blanks, tabs, newlines", "  0x01 02\n03\t04\n", KIPSEC_HEX_FILE,
-		  k4, 4);
-	hex_named("file without 0x", "a1b2\n", KIPSEC_HEX_FILE, kab, 2);
-	hex_named("file with CRLF, upper case", "A1\r\nB2\r\n", KIPSEC_HEX_FILE, kab, 2);
-	hex_named("file, a byte split by a newline", "\n\n0xa\n1b2", KIPSEC_HEX_FILE, kab, 2);
-	is_int(kipsec_parse_hex("0x\n", buf, sizeof(buf), KIPSEC_HEX_FILE), -EINVAL,
-	       "hex file: 0x alone");
-	is_int(kipsec_parse_hex(" \n\t", buf, sizeof(buf), KIPSEC_HEX_FILE), -EINVAL,
-	       "hex file: only white space");
-	is_int(kipsec_parse_hex("01 2\n", buf, sizeof(buf), KIPSEC_HEX_FILE), -EINVAL,
-	       "hex file: odd number of digits");
-	is_int(kipsec_parse_hex("01 0x02", buf, sizeof(buf), KIPSEC_HEX_FILE), -EINVAL,
-	       "hex file: 0x in the middle");
-	is_int(kipsec_parse_hex("# key\n0102", buf, sizeof(buf), KIPSEC_HEX_FILE), -EINVAL,
-	       "hex file: no comments");
-	is_int(kipsec_parse_hex("0x0102030405", small, sizeof(small), KIPSEC_HEX_FILE), -E2BIG,
-	       "hex file: too long");
+	test_hex_file();
 }
 
 static void test_format(void)

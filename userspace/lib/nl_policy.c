@@ -7,8 +7,6 @@
 
 #include "nl_priv.h"
 
-#define DUMP_RETRIES 8
-
 static void put_tmpl(struct nlmsghdr *nlh, const struct kipsec_tmpl *t)
 {
 	struct nlattr *n = mnl_attr_nest_start(nlh, KIPSEC_POL_A_TMPL);
@@ -169,49 +167,10 @@ int kipsec_policy_get(struct kipsec_nl *h, uint32_t id, struct kipsec_policy *ou
 	return err;
 }
 
-struct pol_list {
-	struct kipsec_policy *v;
-	size_t n, cap;
-};
-
-static int list_pol_cb(const struct nlmsghdr *nlh, void *arg)
-{
-	struct pol_list *l = arg;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		struct kipsec_policy *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	if (one_pol_cb(nlh, &l->v[l->n]))
-		return -EBADMSG;
-	l->n++;
-	return 0;
-}
-
 int kipsec_policy_dump(struct kipsec_nl *h, struct kipsec_policy **out, size_t *n)
 {
-	for (int attempt = 0; attempt < DUMP_RETRIES; attempt++) {
-		struct nlmsghdr *nlh = kipsec_msg_start(h, KIPSEC_CMD_POLICY_GET, 0);
-		struct pol_list l = { 0 };
-		bool intr;
-		int err;
-
-		err = kipsec_dump(h, nlh, list_pol_cb, &l, &intr);
-		if (!err && !intr) {
-			*out = l.v;
-			*n = l.n;
-			return 0;
-		}
-		free(l.v);
-		if (err)
-			return err;
-	}
-	return -EAGAIN;
+	return kipsec_dump_list(h, KIPSEC_CMD_POLICY_GET, false, sizeof(**out), one_pol_cb,
+				(void **)out, n);
 }
 
 int kipsec_policy_flush(struct kipsec_nl *h)
@@ -223,21 +182,25 @@ static int stats_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	const struct nlattr *tb[KIPSEC_A_MAX + 1];
 	const struct nlattr *s[KIPSEC_STATS_A_MAX + 1];
-	uint64_t *v = arg;	/* struct kipsec_stats in attribute order */
+	uint64_t *v = arg;	/* struct kipsec_stats in attribute order, PAD left out */
 
 	if (kipsec_parse_genl(nlh, tb, KIPSEC_A_MAX) || !tb[KIPSEC_A_STATS] ||
 	    kipsec_parse_nested(tb[KIPSEC_A_STATS], s, KIPSEC_STATS_A_MAX))
 		return -EBADMSG;
-	for (int t = KIPSEC_STATS_A_SA_COUNT; t <= KIPSEC_STATS_A_EXPIRES; t++)
-		if (s[t] && kipsec_get_u64(s[t], &v[t - KIPSEC_STATS_A_SA_COUNT]))
+	for (int t = KIPSEC_STATS_A_SA_COUNT; t <= KIPSEC_STATS_A_MAX; t++) {
+		if (t == KIPSEC_STATS_A_PAD)
+			continue;
+		if (s[t] && kipsec_get_u64(s[t], &v[t - KIPSEC_STATS_A_SA_COUNT -
+						    (t > KIPSEC_STATS_A_PAD)]))
 			return -EBADMSG;
+	}
 	return 0;
 }
 
 int kipsec_stats_get(struct kipsec_nl *h, struct kipsec_stats *st)
 {
 	_Static_assert(sizeof(struct kipsec_stats) ==
-		       (KIPSEC_STATS_A_EXPIRES - KIPSEC_STATS_A_SA_COUNT + 1) * sizeof(uint64_t),
+		       (KIPSEC_STATS_A_MAX - KIPSEC_STATS_A_SA_COUNT) * sizeof(uint64_t),
 		       "struct kipsec_stats must follow enum kipsec_stats_attr");
 	memset(st, 0, sizeof(*st));
 	return kipsec_transact(h, kipsec_msg_start(h, KIPSEC_CMD_STATS_GET, 0), stats_cb, st);

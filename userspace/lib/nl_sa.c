@@ -7,9 +7,6 @@
 
 #include "nl_priv.h"
 
-/* A dump that keeps being interrupted by concurrent changes gives up. */
-#define DUMP_RETRIES 8
-
 static void put_alg(struct nlmsghdr *nlh, uint16_t type, const struct kipsec_alg *alg)
 {
 	struct nlattr *n = mnl_attr_nest_start(nlh, type);
@@ -72,6 +69,12 @@ void kipsec_sa_put(struct nlmsghdr *nlh, const struct kipsec_sa *sa, enum kipsec
 		mnl_attr_put_u16(nlh, KIPSEC_ENCAP_A_DPORT, sa->encap_dport);
 		mnl_attr_nest_end(nlh, e);
 	}
+	if (sa->mark_mask) {
+		mnl_attr_put_u32(nlh, KIPSEC_SA_A_MARK, sa->mark);
+		mnl_attr_put_u32(nlh, KIPSEC_SA_A_MARK_MASK, sa->mark_mask);
+	}
+	if (sa->ifindex)
+		mnl_attr_put_u32(nlh, KIPSEC_SA_A_IFINDEX, sa->ifindex);
 out:
 	mnl_attr_nest_end(nlh, n);
 }
@@ -171,7 +174,11 @@ int kipsec_sa_parse(const struct nlattr *nest, struct kipsec_sa *sa)
 	    (tb[KIPSEC_SA_A_ADD_TIME] && kipsec_get_u64(tb[KIPSEC_SA_A_ADD_TIME], &sa->add_time)) ||
 	    (tb[KIPSEC_SA_A_USE_TIME] && kipsec_get_u64(tb[KIPSEC_SA_A_USE_TIME], &sa->use_time)) ||
 	    (tb[KIPSEC_SA_A_SEQ_OUT] && kipsec_get_u64(tb[KIPSEC_SA_A_SEQ_OUT], &sa->seq_out)) ||
-	    (tb[KIPSEC_SA_A_SEQ_IN] && kipsec_get_u64(tb[KIPSEC_SA_A_SEQ_IN], &sa->seq_in)))
+	    (tb[KIPSEC_SA_A_SEQ_IN] && kipsec_get_u64(tb[KIPSEC_SA_A_SEQ_IN], &sa->seq_in)) ||
+	    (tb[KIPSEC_SA_A_MARK] && kipsec_get_u32(tb[KIPSEC_SA_A_MARK], &sa->mark)) ||
+	    (tb[KIPSEC_SA_A_MARK_MASK] &&
+	     kipsec_get_u32(tb[KIPSEC_SA_A_MARK_MASK], &sa->mark_mask)) ||
+	    (tb[KIPSEC_SA_A_IFINDEX] && kipsec_get_u32(tb[KIPSEC_SA_A_IFINDEX], &sa->ifindex)))
 		goto bad;
 	if (tb[KIPSEC_SA_A_ENCAP]) {
 		const struct nlattr *e[KIPSEC_ENCAP_A_MAX + 1];
@@ -237,36 +244,6 @@ int kipsec_sa_get(struct kipsec_nl *h, struct kipsec_sa *sa, bool keys)
 	return err;
 }
 
-struct sa_list {
-	struct kipsec_sa *v;
-	size_t n, cap;
-};
-
-static int list_sa_cb(const struct nlmsghdr *nlh, void *arg)
-{
-	struct sa_list *l = arg;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		struct kipsec_sa *v = malloc(cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		/* Not realloc: the old block held keys and must be wiped. */
-		if (l->v) {
-			memcpy(v, l->v, l->n * sizeof(*v));
-			explicit_bzero(l->v, l->n * sizeof(*v));
-			free(l->v);
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	if (one_sa_cb(nlh, &l->v[l->n]))
-		return -EBADMSG;
-	l->n++;
-	return 0;
-}
-
 void kipsec_sa_list_free(struct kipsec_sa *sas, size_t n)
 {
 	if (!sas)
@@ -277,26 +254,8 @@ void kipsec_sa_list_free(struct kipsec_sa *sas, size_t n)
 
 int kipsec_sa_dump(struct kipsec_nl *h, bool keys, struct kipsec_sa **out, size_t *n)
 {
-	for (int attempt = 0; attempt < DUMP_RETRIES; attempt++) {
-		struct nlmsghdr *nlh = kipsec_msg_start(h, KIPSEC_CMD_SA_GET, 0);
-		struct sa_list l = { 0 };
-		bool intr;
-		int err;
-
-		if (keys)
-			mnl_attr_put(nlh, KIPSEC_A_SHOW_KEYS, 0, NULL);
-		err = kipsec_dump(h, nlh, list_sa_cb, &l, &intr);
-		if (!err && !intr) {
-			*out = l.v;
-			*n = l.n;
-			return 0;
-		}
-		kipsec_sa_list_free(l.v, l.n);
-		if (err)
-			return err;
-		/* NLM_F_DUMP_INTR: the table changed under the dump; start over. */
-	}
-	return -EAGAIN;
+	return kipsec_dump_list(h, KIPSEC_CMD_SA_GET, keys, sizeof(**out), one_sa_cb,
+				(void **)out, n);
 }
 
 int kipsec_sa_flush(struct kipsec_nl *h, uint8_t proto)
