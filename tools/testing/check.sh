@@ -77,16 +77,41 @@ else
 	count "userspace and selftests build with -Werror" fail
 fi
 
+# A staged install (DESTDIR, as a packager makes it) puts everything under
+# DESTDIR and touches nothing outside it.
+echo "=== install"
+stage=$(mktemp -d) stamp=$(mktemp)
+if make -s install DESTDIR="$stage" PREFIX=/usr "$debug" >"$logdir/install.log" 2>&1 &&
+   [ -n "$(find "$stage/lib/modules" -path '*/extra/kipsec.ko' 2>/dev/null)" ] &&
+   [ -x "$stage/usr/sbin/ipsecd" ] &&
+   [ -x "$stage/usr/sbin/ipsecctl" ] && [ -f "$stage/usr/share/man/man5/ipsec.conf.5" ]; then
+	count "make install DESTDIR= stages the module, the tools and the manuals" pass
+else
+	cat "$logdir/install.log"; find "$stage" -type f
+	count "make install DESTDIR= stages the module, the tools and the manuals" fail
+fi
+outside=$(find /lib/modules /usr/sbin /usr/local -newer "$stamp" \
+	\( -type f -o -type l \) 2>/dev/null | head -n 5)
+if [ -z "$outside" ]; then
+	count "make install DESTDIR= touches nothing outside DESTDIR" pass
+else
+	count "make install DESTDIR= touches nothing outside DESTDIR" fail "$outside"
+fi
+rm -rf "$stage" "$stamp"
+
 run_suite userspace make -s -C userspace check
 
 # libFuzzer over ipsecd's message parser, for a bounded time.
 run_suite fuzz userspace/tests/fuzz/run.sh
 
-# The YAML spec of the family against the uAPI header.
+# The YAML spec of the family against the uAPI header and the kernel's
+# nla_policy tables and operations.
 run_suite netlink-spec tools/testing/check-netlink-spec.py
+# And that the check catches each kind of drift it exists for.
+run_suite netlink-spec-self-test tools/testing/check-netlink-spec.py --self-test
 
 # One VM boot runs every kernel-side suite.
-run_suite kselftests tools/testing/vm/run-in-vm.sh -t 1500 -m 2048 -- \
+run_suite kselftests tools/testing/vm/run-in-vm.sh -t 4500 -m 2048 -- \
 	tools/testing/selftests/kipsec/run_tests.sh
 
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -18,11 +18,17 @@ packages=(
 	# test and demo tools used inside the VM (the kselftests: iproute2's
 	# ip and genl, kmod's insmod/rmmod, python3 for JSON checks)
 	iproute2 iputils-ping tcpdump python3-scapy iperf3 groff-base python3
+	# the stateful gateway kselftest (gw_firewall.sh): its ruleset, its NAT table
+	nftables conntrack
 	# ipsecd: its libFuzzer harness, the key derivation vectors
 	# (python3-cryptography), and strongSwan to interoperate with (the
 	# standard plugins bring OpenSSL: 3DES and the ECP groups)
 	clang-14 libfuzzer-14-dev python3-cryptography
+	# ipsecd under memcheck in the hostile-exchange kselftest
+	valgrind
 	strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
+	# tshark dissects the IKE exchanges of the NAT traversal kselftest
+	tshark
 )
 
 missing=()

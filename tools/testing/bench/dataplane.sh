@@ -5,12 +5,14 @@
 # protected by Linux XFRM and by kipsec with the same transform and keys,
 # in the same VM run.  TCP single-stream throughput (iperf3) and the rate of
 # 64-byte UDP datagrams delivered, for AES-GCM-128 and AES-CBC-128 with
-# HMAC-SHA2-256.  Prints kipsec/XFRM ratios; absolute numbers under TCG mean
-# nothing.  Each run also checks the wire carried ESP only.
+# HMAC-SHA2-256.  Prints kipsec/XFRM ratios, each the median of interleaved
+# rounds (bench_lib.sh); absolute numbers under TCG mean nothing.  Each run
+# also checks the wire carried ESP only.
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 . "$top/tools/testing/selftests/kipsec/topology.sh"
+. "$top/tools/testing/bench/bench_lib.sh"
 ipsecctl=$top/userspace/ipsecctl/ipsecctl
 secs=${KIPSEC_BENCH_SECONDS:-10}
 work=$(mktemp -d)
@@ -90,13 +92,17 @@ here=$top/tools/testing/selftests/kipsec . "$top/tools/testing/selftests/kipsec/
 load_module
 
 for cipher in gcm cbc; do
-	read -r xt xu < <(measure xfrm "$cipher")
-	read -r kt ku < <(measure kipsec "$cipher")
-	python3 - "$cipher" "$xt" "$xu" "$kt" "$ku" <<'PY'
-import sys
-c = {"gcm": "aes-128-gcm", "cbc": "aes-128-cbc+hmac-sha2-256"}[sys.argv[1]]
-xt, xu, kt, ku = (float(v) for v in sys.argv[2:])
-print(f"dataplane: {c:28s} tcp ratio kipsec/xfrm {kt / xt:5.2f}   udp-64 pps ratio {ku / xu:5.2f}   (higher is better)")
-PY
+	tcp=() udp=()
+	for _ in $(seq "$BENCH_ROUNDS"); do
+		read -r xt xu < <(measure xfrm "$cipher")
+		read -r kt ku < <(measure kipsec "$cipher")
+		tcp+=("$(bench_div "$kt" "$xt")") udp+=("$(bench_div "$ku" "$xu")")
+	done
+	case $cipher in
+	gcm) name=aes-128-gcm ;;
+	cbc) name=aes-128-cbc+hmac-sha2-256 ;;
+	esac
+	bench_ratio "dataplane: $name tcp" "ratio kipsec/xfrm" higher "${tcp[@]}"
+	bench_ratio "dataplane: $name udp-64 pps" "ratio kipsec/xfrm" higher "${udp[@]}"
 done
 rm -rf "$work"

@@ -14,6 +14,7 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 ipsecctl=$top/userspace/ipsecctl/ipsecctl
 n=${KIPSEC_BENCH_SAS:-100000}
 work=$(mktemp -d)
+. "$top/tools/testing/bench/bench_lib.sh"
 
 kmem_kb() {	# slab + per-cpu allocations, in kB
 	awk '/^(Slab|Percpu):/ { s += $2 } END { print s }' /proc/meminfo
@@ -48,33 +49,46 @@ load_module
 modprobe -q xfrm_user 2>/dev/null || true
 modprobe -q esp4 2>/dev/null || true
 
-ip netns add bench-kipsec
-settle; m0=$(kmem_kb); t0=$(now)
-ip netns exec bench-kipsec "$ipsecctl" -f "$work/kipsec.conf"
-t1=$(now); settle; m1=$(kmem_kb)
-got=$(ip netns exec bench-kipsec "$ipsecctl" -s sa -j | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["sas"]))')
-ip netns exec bench-kipsec "$ipsecctl" -F
-ip netns del bench-kipsec
+# kipsec_round / xfrm_round: install the N SAs in a fresh namespace; set
+# TIME (s) and MEM (bytes per SA), and check that all N went in.
+kipsec_round() {
+	local t0 t1 m0 m1 got
+	ip netns add bench-kipsec
+	settle; m0=$(kmem_kb); t0=$(now)
+	ip netns exec bench-kipsec "$ipsecctl" -f "$work/kipsec.conf"
+	t1=$(now); settle; m1=$(kmem_kb)
+	got=$(ip netns exec bench-kipsec "$ipsecctl" -s sa -j | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["sas"]))')
+	ip netns exec bench-kipsec "$ipsecctl" -F
+	ip netns del bench-kipsec
+	[ "$got" -eq "$n" ] || { echo "sa-scale: kipsec installed $got of $n SAs" >&2; exit 1; }
+	per_sa "$t0" "$t1" "$m0" "$m1"
+}
 
-ip netns add bench-xfrm
-settle; x0=$(kmem_kb); u0=$(now)
-ip -n bench-xfrm -batch "$work/xfrm.batch"
-u1=$(now); settle; x1=$(kmem_kb)
-xgot=$(ip -n bench-xfrm xfrm state count 2>/dev/null | awk '{print $NF}' || true)
-[ -n "$xgot" ] || xgot=$(ip -n bench-xfrm xfrm state list | grep -c '^src')
-ip -n bench-xfrm xfrm state flush
-ip netns del bench-xfrm
+xfrm_round() {
+	local t0 t1 m0 m1 got
+	ip netns add bench-xfrm
+	settle; m0=$(kmem_kb); t0=$(now)
+	ip -n bench-xfrm -batch "$work/xfrm.batch"
+	t1=$(now); settle; m1=$(kmem_kb)
+	got=$(ip -n bench-xfrm xfrm state list | grep -c '^src')
+	ip -n bench-xfrm xfrm state flush
+	ip netns del bench-xfrm
+	[ "$got" -eq "$n" ] || { echo "sa-scale: xfrm installed $got of $n SAs" >&2; exit 1; }
+	per_sa "$t0" "$t1" "$m0" "$m1"
+}
 
-python3 - "$n" "$got" "$xgot" "$t0" "$t1" "$m0" "$m1" "$u0" "$u1" "$x0" "$x1" <<'PY'
-import sys
-n, got, xgot = (int(v) for v in sys.argv[1:4])
-t0, t1, m0, m1, u0, u1, x0, x1 = (float(v) for v in sys.argv[4:])
-kt, xt = t1 - t0, u1 - u0
-km, xm = (m1 - m0) * 1024 / n, (x1 - x0) * 1024 / n
-print(f"sa-scale: {n} SAs, kipsec installed {got}, xfrm installed {xgot}")
-print(f"sa-scale: add time   kipsec {kt:8.2f} s   xfrm {xt:8.2f} s   ratio kipsec/xfrm {kt / xt:5.2f} (lower is better)")
-print(f"sa-scale: memory/SA  kipsec {km:8.0f} B   xfrm {xm:8.0f} B   ratio kipsec/xfrm {km / xm:5.2f} (lower is better)")
-if got != n:
-    sys.exit("sa-scale: kipsec did not install every SA")
-PY
+per_sa() {
+	read -r TIME MEM < <(python3 -c 'import sys; n, t0, t1, m0, m1 = map(float, sys.argv[1:]); print(t1 - t0, (m1 - m0) * 1024 / n)' "$n" "$@")
+}
+
+time=() mem=()
+for _ in $(seq "$BENCH_ROUNDS"); do
+	xfrm_round
+	xt=$TIME xm=$MEM
+	kipsec_round
+	time+=("$(bench_div "$TIME" "$xt")") mem+=("$(bench_div "$MEM" "$xm")")
+done
+echo "sa-scale: $n SAs a round (AES-128-GCM tunnel SAs, a pair per peer)"
+bench_ratio "sa-scale: add time" "ratio kipsec/xfrm" lower "${time[@]}"
+bench_ratio "sa-scale: memory per SA" "ratio kipsec/xfrm" lower "${mem[@]}"
 rm -rf "$work"

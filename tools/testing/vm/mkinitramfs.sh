@@ -5,18 +5,22 @@
 # needed to mount the host's root over virtio-9p, then switch_root into it.
 # Rebuilt only when this script, the init stage or the kernel changes.
 #
-#   mkinitramfs.sh KVER OUTPUT.cpio.gz
+#   mkinitramfs.sh KVER OUTPUT.cpio.gz [KERNEL_IMAGE]
+#
+# KERNEL_IMAGE defaults to Debian's /boot/vmlinuz-KVER; a kernel of one's
+# own (run-in-vm.sh -K) passes its image, whose drivers are built in.
 set -euo pipefail
 
 kver=$1
 out=$2
+image=${3:-/boot/vmlinuz-$kver}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # Order matters: each module needs the ones before it (no modprobe here).
 modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
 	 netfs fscache 9pnet 9pnet_virtio 9p overlay"
 
-stamp=$( { cat "$0" "$here/initramfs-init"; echo "$kver"; stat -c %Y "/boot/vmlinuz-$kver" 2>/dev/null; } |
+stamp=$( { cat "$0" "$here/initramfs-init"; echo "$kver"; stat -c %Y "$image"; } |
 	sha256sum | cut -c1-16)
 if [ -f "$out" ] && [ "$(cat "$out.stamp" 2>/dev/null)" = "$stamp" ]; then
 	exit 0

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# Shared by esp_robustness.sh and esp_crypto_backlog.sh, on top of lib.sh:
+# Shared by esp_robustness.sh, esp_crypto_backlog.sh and esp_async_teardown.sh,
+# on top of lib.sh:
 #
 #   - asynchronous crypto on demand: an instance of the pcrypt or cryptd
 #     template wrapping the AEAD kipsec.ko asks for, created through
@@ -21,6 +22,18 @@
 # Source after lib.sh, with $here set.
 
 CRYPTO_USER=$here/crypto_user.py
+
+# async_chacha_sas NAME: the ChaCha20-Poly1305 SAs (RFC 7634) both async
+# tests run: INNER, the AEAD kipsec asks the crypto API for; K1 and K2,
+# keys of their own (key_hex); XALG and SA_SPEC, the SAs for ip xfrm
+# (dp_xfrm_conf) and for ipsecctl (dp_kipsec_conf).
+# shellcheck disable=SC2034 # set for the test that sources this file
+async_chacha_sas() {
+	INNER="seqiv(rfc7539esp(chacha20,poly1305))"
+	K1=$(key_hex 36 "$1-1") K2=$(key_hex 36 "$1-2")
+	XALG="aead 'rfc7539esp(chacha20,poly1305)' ENCKEY 128"
+	SA_SPEC="enc chacha20-poly1305 enckey $K1:$K2 replay 4096"
+}
 TRACE=/sys/kernel/tracing
 KPROBES=kipsec_selftest
 

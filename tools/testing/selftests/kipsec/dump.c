@@ -119,30 +119,41 @@ TEST_F_TIMEOUT(dump, sa_100k_exactly_once, 400)
 
 /*
  * Many SAs between one pair of gateways (rekeying keeps old ones around):
- * removing them must not cost the square of their number.  5 000 flush in
- * about 0.3 s in the TCG guest; 20 000 take 5 s only if each removal
- * walks the others.
+ * removing them must not cost the square of their number.  Measured
+ * against itself, so that it holds on a slow (debug) kernel too: four
+ * times the SAs must flush in well under sixteen times the time (linear:
+ * four times; each removal walking the others: sixteen).
  */
-TEST_F_TIMEOUT(dump, flush_20k_one_peer, 200)
+static double flush_one_peer(struct __test_metadata *_metadata, struct nlt *s,
+			     unsigned int n)
 {
 	struct stats_info st;
 	struct sa_req r;
 	unsigned int refused;
-	double t0, t_flush;
+	double t0, t;
 
 	sa_req_init(&r, BIG_BASE);
 	r.proto = IPPROTO_AH;
 	r.enc = NULL;
 	r.auth = "hmac-sha1";
 	r.auth_key_len = 20;
-	ASSERT_EQ(0, sa_add_batch(self->s, &r, 20000, 256, false, &refused));
+	EXPECT_EQ(0, sa_add_batch(s, &r, n, 256, false, &refused));
 	t0 = now();
-	EXPECT_OK(self->s, sa_flush(self->s, -1), "flush");
-	t_flush = now() - t0;
-	ASSERT_OK(self->s, stats_get(self->s, &st), "stats");
+	EXPECT_OK(s, sa_flush(s, -1), "flush");
+	t = now() - t0;
+	EXPECT_OK(s, stats_get(s, &st), "stats");
 	EXPECT_EQ(0, st.v[KIPSEC_STATS_A_SA_COUNT]);
-	EXPECT_LT(t_flush, 5.0) TH_LOG("flushing 20000 SAs of one peer took %.1f s", t_flush);
-	ksft_print_msg("20000 SAs of one peer flushed in %.1f s\n", t_flush);
+	return t;
+}
+
+TEST_F_TIMEOUT(dump, flush_20k_one_peer, 600)
+{
+	double t5k = flush_one_peer(_metadata, self->s, 5000);
+	double t20k = flush_one_peer(_metadata, self->s, 20000);
+
+	EXPECT_LT(t20k, 8 * t5k + 0.5)
+		TH_LOG("5000 SAs of one peer flushed in %.2f s, 20000 in %.2f s", t5k, t20k);
+	ksft_print_msg("SAs of one peer flushed: 5000 in %.2f s, 20000 in %.2f s\n", t5k, t20k);
 }
 
 /*

@@ -14,11 +14,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/topology.sh"
 . "$here/dataplane_lib.sh"
 
-CRAFT=$here/esp_craft.py
 dp_start
 need "esp attacks" /usr/bin/python3 || finish
-/usr/bin/python3 -c 'import cryptography, scapy' 2>/dev/null ||
-	{ skip "esp attacks" "python3-cryptography and python3-scapy are needed"; finish; }
+need_craft "esp attacks" || finish
 
 topo_up atk
 k_out=$(key_hex 20 out) k_in=$(key_hex 20 in) k_exp=$(key_hex 20 expiring)

@@ -17,8 +17,11 @@
 # while the queue fills, first out of west (encryption), then into west
 # from east (decryption in the softirq the sender's own sends run).
 # kprobes on kipsec's completion callbacks count the -EINPROGRESS calls:
-# they prove the backlog was used.  What must hold: no kernel complaint, no
-# packet counted as an error, the SAs still carry traffic afterwards.
+# they prove the backlog was used.  Encryption may use it; decryption must
+# not (as XFRM: whoever can reach us can fill it with forgeries): a request
+# beyond the full queue is refused, and the packet dropped and counted as
+# "in: crypto busy".  What must hold: no kernel complaint, no packet
+# counted as an error, the SAs still carry traffic afterwards.
 #
 # A kernel that frees a request on the -EINPROGRESS call corrupts cryptd's
 # queue and may not survive this test: it runs last, and says on the
@@ -31,10 +34,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/dataplane_lib.sh"
 . "$here/async_lib.sh"
 
-INNER="seqiv(rfc7539esp(chacha20,poly1305))"
-K1=$(key_hex 36 backlog-1) K2=$(key_hex 36 backlog-2)
-XALG="aead 'rfc7539esp(chacha20,poly1305)' ENCKEY 128"
-SA_SPEC="enc chacha20-poly1305 enckey $K1:$K2 replay 4096"
+async_chacha_sas backlog
 SECS=${KIPSEC_BACKLOG_SECONDS:-3}
 
 console() { { echo "esp_crypto_backlog: $*" > /dev/console; } 2>/dev/null; }
@@ -85,20 +85,31 @@ check_eq "encryption: every completion but those notices succeeded" 0 "$(async_h
 grep "err:" "$TRACE/events/$KPROBES/out/hist" | sed "s/^/# /"
 check_eq "encryption: no packet counted as an output error" 0 \
 	$(($(kipsec_stat "$NS_WEST" 'out: errors') - errs0))
+# Beyond 2048 in flight on the CPU (kipsec_inflight_get()), dropped instead.
+echo "# encryption: $(kipsec_stat "$NS_WEST" 'out: crypto busy') packets dropped as crypto busy"
 dmesg_check "encryption: kernel log clean"
 
 # ---- decryption: a real-time sender in east, on CPU 1 ----
-console "a SCHED_FIFO sender fills cryptd's queue on CPU 1 (kipsec input)"
-sent=$(udp_flood "$NS_EAST" "$E_IN" "$W_IN" "$SECS" 1)
-sleep 2
+# Whether the softirq that decrypts runs under the sender or is left to
+# ksoftirqd (starved with the worker) depends on the host's load on the
+# emulated CPUs: up to three floods, until one fills the queue.
+busy0=$(kipsec_stat "$NS_WEST" 'in: crypto busy')
+busy=0 sent=""
+for round in 1 2 3; do
+	console "a SCHED_FIFO sender fills cryptd's queue on CPU 1 (kipsec input, round $round)"
+	sent+="${sent:+, }$(udp_flood "$NS_EAST" "$E_IN" "$W_IN" "$SECS" 1)"
+	sleep 2
+	busy=$(($(kipsec_stat "$NS_WEST" 'in: crypto busy') - busy0))
+	[ "$busy" -eq 0 ] || break
+done
 console "input done"
-backlog=$(async_hits in -115)
-if [ "$backlog" -gt 0 ]; then
-	ok "decryption: cryptd's backlog was used ($backlog requests left it; $sent)"
+if [ "$busy" -gt 0 ]; then
+	ok "decryption: cryptd's queue filled: $busy packets refused and counted as crypto busy ($sent)"
 else
-	skip "decryption: cryptd's backlog" "not reached ($sent)"
+	skip "decryption: cryptd's queue full" "not reached ($sent)"
 fi
-check_eq "decryption: every completion but those notices succeeded" 0 "$(async_hits in other)"
+check_eq "decryption: cryptd's backlog was not used" 0 "$(async_hits in -115)"
+check_eq "decryption: every completion succeeded" 0 "$(async_hits in other)"
 grep "err:" "$TRACE/events/$KPROBES/in/hist" | sed "s/^/# /"
 check_eq "decryption: no decryption error, no authentication failure" "0 0" \
 	"$(kipsec_sa_counter "$NS_WEST" 0x1001 'decrypt errors') $(kipsec_sa_counter "$NS_WEST" 0x1001 'auth failures')"

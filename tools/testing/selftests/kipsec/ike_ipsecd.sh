@@ -30,18 +30,15 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ike_start ikep
 bulk_server "$NS_EAST" || not_ok "echo server did not start"
 
-both_up() { sa_pair_up west && sa_pair_up east; }
 
 # run_case NAME MODE FAMILY MAIN QUICK
 run_case() {
 	local name=$1 mode=$2 fam=$3 main=$4 quick=$5 case="ipsecd $1" flows
 	filtered "$case" || return 0
 	ipsecd_start west && ipsecd_start east || { not_ok "$case: ipsecd did not start"; return; }
-	ike_rule east "$mode" "$fam" passive "$main" "$quick" >"$work/east.conf"
-	ike_rule west "$mode" "$fam" active "$main" "$quick" >"$work/west.conf"
-	ctl east -f "$work/east.conf" && ctl west -f "$work/west.conf" ||
+	ike_rules "$mode" "$fam" active "$main" "$quick" ||
 		not_ok "$case: ipsecctl -f refused the rules"
-	if wait_until 20 both_up; then
+	if wait_until 20 sa_pairs_up; then
 		ok "$case: negotiated, SA pairs in both kernels"
 		ike_check_traffic "$case" kipsec
 	else
@@ -82,9 +79,7 @@ case="ipsecd on demand"
 if filtered "$case"; then
 	ipsecd_start west && ipsecd_start east
 	main="auth hmac-sha2-256 enc aes-128 group modp2048" quick="enc aes-128-gcm"
-	ike_rule east tunnel 4 passive "$main" "$quick" >"$work/east.conf"
-	ike_rule west tunnel 4 dynamic "$main" "$quick" >"$work/west.conf"
-	ctl east -f "$work/east.conf" && ctl west -f "$work/west.conf"
+	ike_rules tunnel 4 dynamic "$main" "$quick"
 	sleep 1
 	check_eq "$case: a dynamic rule negotiates nothing by itself" "0 0" \
 		"$(kipsec_sa_count west) $(kipsec_sa_count east)"
@@ -116,10 +111,8 @@ case="ipsecd rekey"
 if filtered "$case"; then
 	ipsecd_start west && ipsecd_start east
 	main="auth hmac-sha2-256 enc aes-128 group modp2048" quick="enc aes-128-gcm lifetime 20"
-	ike_rule east tunnel 4 passive "$main" "$quick" >"$work/east.conf"
-	ike_rule west tunnel 4 active "$main" "$quick" >"$work/west.conf"
-	ctl east -f "$work/east.conf" && ctl west -f "$work/west.conf"
-	wait_until 20 both_up || not_ok "$case: no first pair"
+	ike_rules tunnel 4 active "$main" "$quick"
+	wait_until 20 sa_pairs_up || not_ok "$case: no first pair"
 	read -r first _ < <(kipsec_spis west)
 	if wait_until 25 logged west "reached its soft lifetime .*: rekeying"; then
 		ok "$case: the soft EXPIRE started a rekey"

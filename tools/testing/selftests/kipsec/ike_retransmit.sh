@@ -51,12 +51,15 @@ ipsecd_stop east
 ipsecd_start west || { not_ok "ipsecd did not start"; finish; }
 ip netns exec "$NS_EAST" python3 "$here/ike_peer.py" listen "$E_OUT" 20 >"$work/listen" 2>&1 &
 listener=$!
-sleep 0.5
+# The listener's socket must be there before the first message 1 leaves:
+# python takes a while to start under TCG, and more on a loaded machine.
+listening() { [ -n "$(ip netns exec "$NS_EAST" ss -Hunl 'sport = :500')" ]; }
+wait_until 20 listening || not_ok "initiator: the listener did not start"
 ike_rule west tunnel 4 active "$M" "$Q" >"$work/west.conf"
 ctl west -f "$work/west.conf"
 wait "$listener"
 count=$(fact count "$work/listen") gaps=$(fact gaps "$work/listen")
-check_eq "initiator: the first message 1 and 4 retransmissions in 20 s" 5 "$count"
+check_eq "initiator: the first message 1 and 4 retransmissions in the 20 s after it" 5 "$count"
 check_eq "initiator: every retransmission is the same datagram" 1 "$(fact identical "$work/listen")"
 # shellcheck disable=SC2086
 set -- $gaps

@@ -9,7 +9,12 @@
  *                                   the databases hold the same things
  *   kipsec_state fill N             N SAs of assorted kinds, N policies and
  *                                   one SPI reservation
- *   kipsec_state add-sa SRC DST SPI one ESP aes-gcm SA, by hand
+ *   kipsec_state add-sa SRC DST SPI [OPTION...]
+ *                                   one ESP aes-gcm SA (20-byte key of
+ *                                   nltest's nlt_key(), seed SPI * 2), by
+ *                                   hand; options: transport, ah (hmac-sha2-256,
+ *                                   seed SPI * 2 + 1), esn, replace,
+ *                                   seq N (SEQ_OUT), hard-packets N
  *   kipsec_state listen             print events until killed or the family
  *                                   goes away
  *
@@ -195,14 +200,50 @@ static int fill(unsigned int n)
 	return 0;
 }
 
-static int add_sa(const char *src, const char *dst, const char *spi)
+/* The options of add-sa, into r and *flags; -1 on a bad one. */
+static int sa_options(struct sa_req *r, uint16_t *flags, int argc, char **argv)
 {
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(o, "transport")) {
+			r->mode = KIPSEC_MODE_TRANSPORT;
+		} else if (!strcmp(o, "ah")) {
+			r->proto = IPPROTO_AH;
+			r->enc = NULL;
+			r->auth = "hmac-sha2-256";
+			r->auth_key_len = 32;
+		} else if (!strcmp(o, "esn")) {
+			r->flags = KIPSEC_SA_F_ESN;
+		} else if (!strcmp(o, "replace")) {
+			*flags = NLM_F_REPLACE;
+		} else if (!strcmp(o, "seq") && v) {
+			r->seq_out = (int64_t)strtoull(v, NULL, 0);
+			i++;
+		} else if (!strcmp(o, "hard-packets") && v) {
+			r->hard.packets = strtoull(v, NULL, 0);
+			i++;
+		} else {
+			fprintf(stderr, "kipsec_state: add-sa: bad option %s\n", o);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int add_sa(const char *src, const char *dst, const char *spi, int argc, char **argv)
+{
+	uint16_t flags = 0;
 	struct sa_req r;
 	int err;
 
 	sa_req_init(&r, (uint32_t)strtoul(spi, NULL, 0));
 	sa_req_addrs(&r, src, dst);
-	err = sa_add(s, &r, 0);
+	if (sa_options(&r, &flags, argc, argv))
+		return 2;
+	err = sa_add(s, &r, flags);
 	if (err)
 		return fail("SA_ADD", err);
 	return 0;
@@ -234,7 +275,7 @@ int main(int argc, char **argv)
 {
 	if (argc < 2) {
 usage:
-		fprintf(stderr, "usage: kipsec_state stats|list|fill N|add-sa SRC DST SPI|listen\n");
+		fprintf(stderr, "usage: kipsec_state stats|list|fill N|add-sa SRC DST SPI [OPTION...]|listen\n");
 		return 2;
 	}
 	s = nlt_open();
@@ -249,8 +290,8 @@ usage:
 		return list();
 	if (!strcmp(argv[1], "fill") && argc == 3)
 		return fill((unsigned int)atoi(argv[2]));
-	if (!strcmp(argv[1], "add-sa") && argc == 5)
-		return add_sa(argv[2], argv[3], argv[4]);
+	if (!strcmp(argv[1], "add-sa") && argc >= 5)
+		return add_sa(argv[2], argv[3], argv[4], argc - 5, argv + 5);
 	if (!strcmp(argv[1], "listen") && argc == 2)
 		return listen_events();
 	goto usage;

@@ -81,7 +81,7 @@ static void parse_ext(struct nlt *s, const struct nlmsghdr *nlh, size_t payload)
 	const struct nlattr *a;
 
 	s->ext_msg[0] = '\0';
-	s->has_offs = s->has_miss = false;
+	s->has_offs = s->has_miss = s->has_miss_nest = false;
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
 	mnl_attr_for_each(a, nlh, payload) {
@@ -97,6 +97,10 @@ static void parse_ext(struct nlt *s, const struct nlmsghdr *nlh, size_t payload)
 		case NLMSGERR_ATTR_MISS_TYPE:
 			s->has_miss = true;
 			s->miss_type = mnl_attr_get_u32(a);
+			break;
+		case NLMSGERR_ATTR_MISS_NEST:
+			s->has_miss_nest = true;
+			s->miss_nest = mnl_attr_get_u32(a);
 			break;
 		}
 	}
@@ -196,7 +200,7 @@ int nlt_talk(struct nlt *s, struct nlmsghdr *nlh, nlt_cb cb, void *data)
 	if ((nlh->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
 		nlh->nlmsg_flags |= NLM_F_ACK;
 	s->ext_msg[0] = '\0';
-	s->has_offs = s->has_miss = false;
+	s->has_offs = s->has_miss = s->has_miss_nest = false;
 	err = nlt_send(s, nlh, nlh->nlmsg_len);
 	if (err)
 		return err;
@@ -330,6 +334,9 @@ void sa_req_init(struct sa_req *r, uint32_t spi)
 	r->auth_key_len = -1;
 	r->window = -1;
 	r->flags = -1;
+	r->seq_out = -1;
+	r->mark = -1;
+	r->mark_mask = -1;
 }
 
 void sa_req_addrs(struct sa_req *r, const char *src, const char *dst)
@@ -416,6 +423,8 @@ void nlt_put_sa(struct nlmsghdr *nlh, const struct sa_req *r)
 		mnl_attr_put_u32(nlh, KIPSEC_SA_A_REPLAY_WINDOW, (uint32_t)r->window);
 	if (r->flags >= 0)
 		mnl_attr_put_u32(nlh, KIPSEC_SA_A_FLAGS, (uint32_t)r->flags);
+	if (r->seq_out != -1)
+		mnl_attr_put_u64(nlh, KIPSEC_SA_A_SEQ_OUT, (uint64_t)r->seq_out);
 	put_life(nlh, KIPSEC_SA_A_LIFE_SOFT, &r->soft);
 	put_life(nlh, KIPSEC_SA_A_LIFE_HARD, &r->hard);
 	if (r->encap) {
@@ -425,6 +434,10 @@ void nlt_put_sa(struct nlmsghdr *nlh, const struct sa_req *r)
 		mnl_attr_put_u16(nlh, KIPSEC_ENCAP_A_DPORT, r->encap_dport);
 		mnl_attr_nest_end(nlh, e);
 	}
+	if (r->mark >= 0)
+		mnl_attr_put_u32(nlh, KIPSEC_SA_A_MARK, (uint32_t)r->mark);
+	if (r->mark_mask >= 0)
+		mnl_attr_put_u32(nlh, KIPSEC_SA_A_MARK_MASK, (uint32_t)r->mark_mask);
 	mnl_attr_nest_end(nlh, n);
 }
 
@@ -540,8 +553,16 @@ void sa_info_parse(const struct nlattr *sa_nest, struct sa_info *out)
 		if (e[KIPSEC_ENCAP_A_DPORT])
 			out->encap_dport = mnl_attr_get_u16(e[KIPSEC_ENCAP_A_DPORT]);
 	}
+	if (tb[KIPSEC_SA_A_MARK])
+		out->mark = mnl_attr_get_u32(tb[KIPSEC_SA_A_MARK]);
+	if (tb[KIPSEC_SA_A_MARK_MASK])
+		out->mark_mask = mnl_attr_get_u32(tb[KIPSEC_SA_A_MARK_MASK]);
 	if (tb[KIPSEC_SA_A_ADD_TIME])
 		out->add_time = mnl_attr_get_u64(tb[KIPSEC_SA_A_ADD_TIME]);
+	if (tb[KIPSEC_SA_A_SEQ_OUT])
+		out->seq_out = mnl_attr_get_u64(tb[KIPSEC_SA_A_SEQ_OUT]);
+	if (tb[KIPSEC_SA_A_SEQ_IN])
+		out->seq_in = mnl_attr_get_u64(tb[KIPSEC_SA_A_SEQ_IN]);
 }
 
 int sa_add(struct nlt *s, const struct sa_req *r, uint16_t flags)

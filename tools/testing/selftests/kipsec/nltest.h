@@ -37,7 +37,9 @@ struct nlt {
 	bool has_offs;
 	uint32_t ext_offs;
 	bool has_miss;
-	uint32_t miss_type;
+	uint32_t miss_type;		/* NLMSGERR_ATTR_MISS_TYPE */
+	bool has_miss_nest;
+	uint32_t miss_nest;		/* NLMSGERR_ATTR_MISS_NEST: the nest's offset */
 	/* Messages flagged NLM_F_DUMP_INTR in the last dump. */
 	unsigned int intr;
 	char *buf;			/* NLT_BUFSZ, requests */
@@ -100,9 +102,11 @@ struct sa_req {
 	uint32_t enc_icv, auth_icv;	/* 0: no ICV_LEN attribute */
 	int64_t window;			/* < 0: absent */
 	int64_t flags;			/* < 0: absent */
+	int64_t seq_out;		/* SEQ_OUT as u64; -1: absent */
 	struct nlt_life soft, hard;
 	bool encap;
 	uint16_t encap_sport, encap_dport;
+	int64_t mark, mark_mask;	/* < 0: absent */
 	uint32_t omit;			/* 1 << KIPSEC_SA_A_*: left out */
 };
 
@@ -135,7 +139,8 @@ struct sa_info {
 	struct alg_info enc, auth;
 	struct nlt_life soft, hard;
 	uint16_t encap_sport, encap_dport;
-	uint64_t add_time;
+	uint32_t mark, mark_mask;
+	uint64_t add_time, seq_out, seq_in;
 };
 
 void sa_info_parse(const struct nlattr *sa_nest, struct sa_info *out);

@@ -16,7 +16,8 @@
 
 /*
  * A refused request: exactly this errno, and (design.md, "Netlink
- * semantics") an extack message saying why.  what names the case in the log.
+ * semantics") an extack saying why: a message, or the attribute that is
+ * missing (NLMSGERR_ATTR_MISS_TYPE).  what names the case in the log.
  */
 #define EXPECT_REFUSED(s, err, call, what) do {					\
 	int __r = (call);							\
@@ -25,9 +26,31 @@
 		       what, #call, __r, strerror(-__r), strerror(err),		\
 		       (s)->ext_msg);						\
 	if (__r == -(err))							\
-		EXPECT_NE(0, (s)->ext_msg[0])					\
+		EXPECT_TRUE((s)->ext_msg[0] || (s)->has_miss)			\
 			TH_LOG("%s: %s: %s without an extack message",		\
 			       what, #call, strerror(err));			\
+} while (0)
+
+/*
+ * Refused for a missing attribute: EINVAL and the kernel's
+ * NLMSGERR_ATTR_MISS_TYPE naming it (NL_REQ_ATTR_CHECK sets no message),
+ * with NLMSGERR_ATTR_MISS_NEST when it belongs in a nest (nested), without
+ * for a top-level attribute.
+ */
+#define EXPECT_MISSING(s, call, what, type, nested) do {			\
+	int __r = (call);							\
+	EXPECT_EQ(-EINVAL, __r)							\
+		TH_LOG("%s: %s: got %d (%s), wanted EINVAL; extack \"%s\"",	\
+		       what, #call, __r, strerror(-__r), (s)->ext_msg);		\
+	EXPECT_TRUE((s)->has_miss)						\
+		TH_LOG("%s: no NLMSGERR_ATTR_MISS_TYPE", what);			\
+	if ((s)->has_miss)							\
+		EXPECT_EQ((uint32_t)(type), (s)->miss_type)			\
+			TH_LOG("%s: missing attribute %u named, wanted %s",	\
+			       what, (s)->miss_type, #type);			\
+	EXPECT_EQ((bool)(nested), (s)->has_miss_nest)				\
+		TH_LOG("%s: NLMSGERR_ATTR_MISS_NEST %s", what,			\
+		       (nested) ? "missing" : "for a top-level attribute");	\
 } while (0)
 
 /* As EXPECT_REFUSED, and the message mentions needle (case-insensitive). */

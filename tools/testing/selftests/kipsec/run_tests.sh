@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Every kipsec kselftest, inside the VM (tools/testing/check.sh runs it as
-# `run-in-vm.sh -t 1500 -m 2048 -- tools/testing/selftests/kipsec/run_tests.sh`):
+# `run-in-vm.sh -t 4500 -m 2048 -- tools/testing/selftests/kipsec/run_tests.sh`):
 # loads the freshly built kipsec.ko ($KIPSEC_KO, default kipsec.ko at the top
 # of the repository), runs the C tests (TEST_GEN_PROGS) and the shell tests
 # (TEST_PROGS) the Makefile lists, prints every ok / not ok line prefixed
@@ -27,8 +27,9 @@ KIPSEC_KO=$(realpath -m "$KIPSEC_KO")
 export KIPSEC_KO
 SUITE=kselftests
 # Per program; the harness has its own per-test timeouts below these.
-TIMEOUT=${KIPSEC_TEST_TIMEOUT:-600}
-SPLAT='BUG:|WARNING:|Oops|general protection fault|UBSAN|KASAN|refcount_t:|list_(add|del) corruption|unreferenced object|lockdep|possible recursive locking|INFO: task .* blocked|soft lockup|rcu_.*stall'
+TIMEOUT=${KIPSEC_TEST_TIMEOUT:-1800}
+. "$here/kernel_log.sh"
+SPLAT=$KERNEL_SPLAT
 
 passed=0 failed=0 skipped=0
 log=$(mktemp -d)
@@ -64,6 +65,9 @@ summary() {
 lists=$(make -s --no-print-directory -C "$here" list 2>/dev/null)
 c_tests=$(printf '%s\n' "$lists" | sed -n 1p)
 sh_tests=$(printf '%s\n' "$lists" | sed -n 2p)
+# Tests that mostly wait (lifetimes, retransmission backoff, rekeys) run all
+# at once, each in namespaces of its own, before the others.
+concurrent=$(printf '%s\n' "$lists" | sed -n 3p)
 if [ -z "$c_tests$sh_tests" ]; then
 	fail "reading the test lists from $here/Makefile"
 	summary
@@ -71,13 +75,28 @@ fi
 
 selected() { [ -z "${KIPSEC_TEST_FILTER:-}" ] || [[ $1 =~ $KIPSEC_TEST_FILTER ]]; }
 
-# run_one NAME COMMAND...: run a test, turn its TAP lines into ours.
-run_one() {
-	local name=$1 out=$log/$1.out rc before line status desc n_ok=0 n_fail=0 n_skip=0
+# run_start NAME COMMAND...: start a test in the background; run_collect
+# NAME waits for it and turns its TAP lines into ours.  run_one does both.
+run_start() {
+	local name=$1
 	shift
-	before=$(dmesg | wc -l)
-	timeout -k 10 "$TIMEOUT" "$@" >"$out" 2>&1 </dev/null
+	dmesg | wc -l >"$log/$name.before"
+	date +%s >"$log/$name.t0"
+	timeout -k 10 "$TIMEOUT" "$@" >"$log/$name.out" 2>&1 </dev/null &
+	echo $! >"$log/$name.pid"
+}
+
+run_one() {
+	run_start "$@"
+	run_collect "$1"
+}
+
+run_collect() {
+	local name=$1 out=$log/$1.out rc before line status desc n_ok=0 n_fail=0 n_skip=0
+	wait "$(cat "$log/$name.pid")"
 	rc=$?
+	before=$(cat "$log/$name.before")
+	echo "# $name took $(($(date +%s) - $(cat "$log/$name.t0"))) s"
 	# "ok 3 fixture.test", "not ok 3 ...", "ok 3 # SKIP why" (the
 	# harness); "ok - name", "not ok - name", "ok - name # SKIP why" (shell).
 	local tap='^(not )?ok( [0-9]+)?( -)? (.*)$' skipped_re='^(.*[^ ])? *# SKIP *(.*)$'
@@ -122,6 +141,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 start=$(date +%s)
+# A debug kernel with kmemleak: forget what boot left, so that the scan at
+# the end reports only what the tests leaked.
+KMEMLEAK=/sys/kernel/debug/kmemleak
+[ -w "$KMEMLEAK" ] && echo clear > "$KMEMLEAK"
 if [ -d /sys/module/kipsec ]; then
 	rmmod kipsec 2>/dev/null || true
 fi
@@ -145,8 +168,26 @@ for t in $c_tests; do
 	fi
 	run_one "$t" "$here/$t"
 done
+is_concurrent() { [[ " $concurrent " == *" $1 "* ]]; }
+
+started=()
+[ -n "$concurrent" ] && { [ -d /sys/module/kipsec ] || load_kipsec; }
+for t in $concurrent; do
+	selected "$t" || continue
+	if [ ! -r "$here/$t" ]; then
+		skip "$t" "missing"
+		continue
+	fi
+	run_start "${t%.sh}" bash "$here/$t"
+	started+=("${t%.sh}")
+done
+for t in "${started[@]}"; do
+	run_collect "$t"
+done
+
 for t in $sh_tests; do
 	selected "$t" || continue
+	is_concurrent "$t" && continue
 	if [ ! -r "$here/$t" ]; then
 		skip "$t" "missing"
 		continue
@@ -161,6 +202,20 @@ if [ -d /sys/module/kipsec ]; then
 		pass "rmmod kipsec at the end"
 	else
 		fail "rmmod kipsec at the end"
+	fi
+fi
+if [ -w "$KMEMLEAK" ]; then
+	# Two scans: an object is reported once it stayed unreferenced over a
+	# whole scan and is older than kmemleak's minimum age.
+	echo scan > "$KMEMLEAK"
+	sleep 6
+	echo scan > "$KMEMLEAK"
+	leaks=$(grep -c '^unreferenced object' "$KMEMLEAK")
+	if [ "$leaks" -eq 0 ]; then
+		pass "kmemleak: no unreferenced object after the suite"
+	else
+		fail "kmemleak: $leaks unreferenced objects after the suite"
+		head -n 80 "$KMEMLEAK" | sed 's/^/# /'
 	fi
 fi
 echo "# $SUITE took $(($(date +%s) - start)) s"

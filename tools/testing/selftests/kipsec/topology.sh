@@ -59,7 +59,9 @@ topo_down() {
 # wire_capture FILE FILTER...: start tcpdump on the bridge; sets WIRE_PID.
 wire_capture() {
 	local file=$1; shift
-	ip netns exec "$NS_WIRE" tcpdump -i br0 -U -n -w "$file" "$@" 2>/dev/null &
+	# Immediate mode: packets reach the file as they arrive, not when a
+	# ring block retires, so none are still in the kernel when it is killed.
+	ip netns exec "$NS_WIRE" tcpdump -i br0 --immediate-mode -U -n -w "$file" "$@" 2>/dev/null &
 	WIRE_PID=$!
 	# tcpdump needs a moment before it sees packets.
 	for _ in $(seq 50); do
@@ -81,4 +83,20 @@ wire_capture_stop() {
 wire_count() {
 	local file=$1; shift
 	tcpdump -n -r "$file" "$@" 2>/dev/null | wc -l
+}
+
+# nat_masquerade NS OUT RANGE: NS masquerades what leaves through OUT, UDP
+# to the source ports RANGE (A-B: a port change a NAT-T peer must follow),
+# the rest to any port; whatever NS's ruleset was before goes.
+nat_masquerade() {
+	ip netns exec "$1" nft -f - <<-EOF
+		flush ruleset
+		table inet nat {
+			chain post {
+				type nat hook postrouting priority srcnat; policy accept;
+				oifname "$2" meta l4proto udp masquerade to :$3
+				oifname "$2" masquerade
+			}
+		}
+	EOF
 }
