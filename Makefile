@@ -6,6 +6,7 @@
 #   make check      install what is missing, build, run every test (host + VM)
 #   make demo       install what is missing, build, run the demo in a VM
 #   make bench      benchmarks in a VM (ratios against Linux XFRM)
+#   make check-debug the kselftests in a lockdep/KASAN/kmemleak/UBSAN kernel
 #   make install    install the module and the tools (DESTDIR, PREFIX)
 #   make clean
 #
@@ -23,7 +24,7 @@ endif
 SELFTESTS := tools/testing/selftests/kipsec
 
 .PHONY: all module userspace selftests install clean check check-run demo demo-run \
-	bench bench-run deps sparse
+	bench bench-run deps sparse check-debug
 
 all: module userspace selftests
 
@@ -40,9 +41,13 @@ selftests: userspace
 sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CHECK=sparse modules
 
+# DESTDIR stages the whole install (a packager's tree): the module goes to
+# $(DESTDIR)/lib/modules/$(KVER)/extra and depmod is left to the package's
+# own scripts, so nothing outside DESTDIR is touched.
 install: module userspace
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
-	$(MAKE) -C userspace install PREFIX=$(PREFIX)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true) modules_install
+	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
@@ -60,6 +65,11 @@ check: deps
 check-run:
 	tools/testing/check.sh
 
+# Builds (once, cached outside the tree: 30-60 minutes) and boots the debug
+# kernel; too slow for every CI run, run before resolving kernel work.
+check-debug: deps
+	tools/testing/check-debug.sh
+
 demo: deps
 	$(MAKE) demo-run
 
@@ -70,4 +80,4 @@ bench: deps
 	$(MAKE) bench-run
 
 bench-run: all
-	tools/testing/vm/run-in-vm.sh -t 1800 -m 2048 -- tools/testing/bench/bench.sh
+	tools/testing/vm/run-in-vm.sh -t 3600 -m 2048 -- tools/testing/bench/bench.sh
