@@ -61,7 +61,7 @@ static bool is_word(const struct token *t, const char *w)
  */
 enum kw {
 	KW_NONE,	/* not a keyword */
-	KW_ACTIVE, KW_AGGRESSIVE, KW_AH, KW_AUTH, KW_AUTHKEY, KW_DPD, KW_DSTID, KW_DYNAMIC,
+	KW_ACTIVE, KW_AGGRESSIVE, KW_AH, KW_AUTH, KW_AUTHKEY, KW_BYTES, KW_DPD, KW_DSTID, KW_DYNAMIC,
 	KW_ENC, KW_ENCKEY, KW_ESN, KW_ESP, KW_FLOW, KW_FROM, KW_GROUP, KW_HARD, KW_IKE,
 	KW_IN, KW_INCLUDE, KW_INTERFACE, KW_IPCOMP, KW_IPIP, KW_LIFETIME, KW_LOCAL, KW_MAIN,
 	KW_MARK, KW_OUT,
@@ -76,7 +76,7 @@ static const struct keyword {
 	enum kw kw;
 } keywords[] = {
 	{ "active", KW_ACTIVE }, { "aggressive", KW_AGGRESSIVE }, { "ah", KW_AH },
-	{ "auth", KW_AUTH }, { "authkey", KW_AUTHKEY }, { "dpd", KW_DPD }, { "dstid", KW_DSTID },
+	{ "auth", KW_AUTH }, { "authkey", KW_AUTHKEY }, { "bytes", KW_BYTES }, { "dpd", KW_DPD }, { "dstid", KW_DSTID },
 	{ "dynamic", KW_DYNAMIC }, { "enc", KW_ENC }, { "enckey", KW_ENCKEY }, { "esn", KW_ESN },
 	{ "esp", KW_ESP }, { "flow", KW_FLOW }, { "from", KW_FROM }, { "group", KW_GROUP },
 	{ "hard", KW_HARD }, { "ike", KW_IKE }, { "in", KW_IN }, { "include", KW_INCLUDE },
@@ -1279,7 +1279,10 @@ static int ike_psk(struct cur *c, struct ike_rule *r)
 	return 0;
 }
 
-/* One phase's algorithms: main|quick [auth X] [enc X] [group X] [lifetime N]. */
+/*
+ * One phase's algorithms: main|quick [auth X] [enc X] [group X] [lifetime N]
+ * and, in quick mode, [bytes SIZE].
+ */
 struct phase {
 	const struct token *seen[KW_MAX];	/* first: see options() */
 	bool quick, no_group;
@@ -1287,6 +1290,7 @@ struct phase {
 	const struct ike_enc_desc *enc;
 	const struct ike_group_desc *group;
 	uint32_t life;
+	uint32_t life_kb;
 };
 
 static const char *phase_name(const struct phase *ph)
@@ -1349,9 +1353,64 @@ static int phase_life(struct cur *c, const struct token *kw, void *ctx)
 	return 0;
 }
 
+/*
+ * SIZE = N[K|M|G] bytes (powers of 1024), into kilobytes: the unit IKE
+ * carries (RFC 2407 §4.5, SA Life Type 2), rounded down.  0, or -EINVAL
+ * (not a size), -ERANGE (too big for 32 bits of kilobytes), -EDOM (under
+ * 1K, 0 included).
+ */
+static int parse_size_kb(const char *s, uint32_t *kb)
+{
+	static const char units[] = "KMG";
+	size_t n = strspn(s, "0123456789");
+	uint64_t v, mult = 1;
+	const char *u;
+	char digits[24];
+
+	if (!n || n >= sizeof(digits) || (s[n] && s[n + 1]))
+		return -EINVAL;
+	if (s[n]) {
+		u = strchr(units, toupper((unsigned char)s[n]));
+		if (!u || !*u)
+			return -EINVAL;
+		mult = 1ULL << (10 * (u - units + 1));
+	}
+	memcpy(digits, s, n);
+	digits[n] = 0;
+	if (parse_u64(digits, &v) || v > UINT64_MAX / mult || v * mult / 1024 > UINT32_MAX)
+		return -ERANGE;
+	if (v * mult < 1024)
+		return -EDOM;
+	*kb = (uint32_t)(v * mult / 1024);
+	return 0;
+}
+
+/* bytes SIZE: a quick mode SA also ends after SIZE bytes (RFC 2407 §4.5). */
+static int phase_bytes(struct cur *c, const struct token *kw, void *ctx)
+{
+	struct phase *ph = ctx;
+	struct token *v;
+	int err;
+
+	if (!ph->quick)
+		return err_at(c, kw, "main mode lifetimes are in seconds: bytes is for quick mode");
+	v = arg_word(c, "bytes");
+	if (!v)
+		return -1;
+	err = parse_size_kb(v->text, &ph->life_kb);
+	if (err == -EDOM)
+		return err_at(c, v, "quick bytes %s is too small (1K or more: IKE counts kilobytes)",
+			      v->text);
+	if (err == -ERANGE)
+		return err_at(c, v, "quick bytes %s is too large (4095G at most)", v->text);
+	if (err)
+		return err_at(c, v, "bad quick bytes \"%s\" (a size: N, NK, NM or NG bytes)", v->text);
+	return 0;
+}
+
 static const struct opt phase_opts[KW_MAX] = {
-	[KW_AUTH] = { phase_alg }, [KW_ENC] = { phase_alg }, [KW_GROUP] = { phase_group },
-	[KW_LIFETIME] = { phase_life },
+	[KW_AUTH] = { phase_alg }, [KW_BYTES] = { phase_bytes }, [KW_ENC] = { phase_alg },
+	[KW_GROUP] = { phase_group }, [KW_LIFETIME] = { phase_life },
 };
 
 /* OpenBSD's main mode defaults: hmac-sha1, aes (128), modp3072. */
@@ -1386,6 +1445,7 @@ static int phase2_set(struct cur *c, struct phase *ph, struct ike_rule *r)
 	r->p2_auth = auth ? auth->id : 0;
 	r->p2_group = ph->group && !ph->no_group ? ph->group->id : 0;
 	r->p2_lifetime = ph->life;
+	r->p2_life_kb = ph->life_kb;
 	return 0;
 }
 

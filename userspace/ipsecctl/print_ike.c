@@ -56,7 +56,8 @@ static void print_quoted(FILE *f, const uint8_t *p, size_t n)
 /*
  * ike START esp MODE [proto P] from S [port N] to D [port N] [local A]
  *	peer A main auth H enc E group G lifetime N
- *	quick [auth H] enc E group G lifetime N [dpd delay N timeout M] [psk "KEY"]
+ *	quick [auth H] enc E group G lifetime N [bytes SIZE]
+ *	[dpd delay N timeout M] [psk "KEY"]
  * Every default is written out; the key only with -k.
  */
 void print_ike_line(FILE *f, const struct ike_rule *r, bool keys)
@@ -85,6 +86,8 @@ void print_ike_line(FILE *f, const struct ike_rule *r, bool keys)
 	fprintf(f, " enc %s group %s lifetime %u",
 		ike_p2_enc_name(r->p2_enc, r->p2_enc_bits, b2, sizeof(b2)),
 		ike_group_name(r->p2_group, b3, sizeof(b3)), r->p2_lifetime);
+	if (r->p2_life_kb)
+		fprintf(f, " bytes %s", ike_size_text(r->p2_life_kb, b1, sizeof(b1)));
 	if (r->ifindex) {
 		char ifname[IF_NAMESIZE];
 
@@ -162,8 +165,10 @@ static void p2_text(const struct ike_ctl_p2_info *p)
 	       p->spi_out, ike_p2_enc_name(p->enc, p->enc_bits, e, sizeof(e)));
 	if (p->auth)
 		printf(" auth %s", ike_p2_auth_name(p->auth, a, sizeof(a)));
-	printf(" group %s lifetime %us left %s\n", ike_group_name(p->group, g, sizeof(g)),
-	       p->lifetime, left(p->expires, t, sizeof(t)));
+	printf(" group %s lifetime %us", ike_group_name(p->group, g, sizeof(g)), p->lifetime);
+	if (p->life_kb)
+		printf(" bytes %s", ike_size_text(p->life_kb, a, sizeof(a)));
+	printf(" left %s\n", left(p->expires, t, sizeof(t)));
 }
 
 /* What both phases end with: DH group, lifetime, when made, when it ends. */
@@ -234,6 +239,7 @@ static void p2_json(struct json *j, const struct ike_ctl_p2_info *p)
 	else
 		json_null(j, "auth");
 	json_life_ike(j, p->group, p->lifetime, p->created, p->expires);
+	json_u64(j, "lifetime_kb", p->life_kb);
 	json_obj_end(j);
 }
 

@@ -289,6 +289,7 @@ static void p2_info(const struct p2sa *p2, struct ike_ctl_p2_info *qi)
 	qi->auth = p2->auth;
 	qi->group = p2->group;
 	qi->lifetime = p2->lifetime;
+	qi->life_kb = p2->life_kb;
 	qi->created = (uint64_t)p2->created;
 	if (p2->state == P2_INSTALLED)
 		qi->expires = (uint64_t)p2->created + p2->lifetime;

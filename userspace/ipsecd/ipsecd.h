@@ -388,7 +388,9 @@ struct p2sa {
 	uint32_t ifindex;		/* the rule's kipsec interface, or 0 */
 	struct ike_sel src, dst;	/* ours, the peer's */
 	uint16_t enc, enc_bits, auth, group;
-	uint32_t lifetime;
+	uint32_t lifetime;		/* seconds: offered, then agreed */
+	uint32_t life_kb;		/* kilobytes, 0 = none: offered, then agreed */
+	bool shortened;			/* responder: ours are shorter (RESPONDER-LIFETIME) */
 	uint8_t ni[NONCE_MAX], nr[NONCE_MAX];
 	size_t ni_len, nr_len;
 	struct dh *dh;
@@ -480,6 +482,30 @@ const char *p1_alg_text(uint16_t enc, uint16_t bits, uint16_t hash, uint16_t gro
 const char *p2_alg_text(uint16_t enc, uint16_t bits, uint16_t auth, uint16_t group,
 			char *buf, size_t len);
 
+/* ---- phase 2 lifetimes (lifetime.c) ---- */
+
+/* RFC 2407 §4.5: a transform without a lifetime lasts 28800 seconds. */
+#define IPSEC_LIFE_DEFAULT_SECS	28800
+
+/*
+ * Responder: of our lifetimes and the initiator's (c), the smaller of each
+ * kind into p2.  True when one of ours is the shorter: RESPONDER-LIFETIME
+ * must tell the initiator (RFC 2407 §4.6.3.1).
+ */
+bool p2_life_choose(struct p2sa *p2, const struct p2_choice *c);
+/* Either side: lifetimes the peer wants shorter are taken, longer ones never. */
+bool p2_life_shorten(struct p2sa *p2, uint32_t secs, uint32_t kb);
+/* The body of a RESPONDER-LIFETIME notification with p2's lifetimes. */
+void p2_life_notify(struct buf *b, const struct p2sa *p2);
+/*
+ * A RESPONDER-LIFETIME's attribute list into secs and kb (0: not given);
+ * 0, or -1 when malformed or with attributes other than life types and
+ * durations.
+ */
+int p2_life_parse(const struct isakmp_notify *n, uint32_t *secs, uint32_t *kb);
+/* "N s" or "N s, SIZE", for logs. */
+const char *p2_life_text(uint32_t secs, uint32_t kb, char *buf, size_t len);
+
 /* ---- informational exchanges (info.c) ---- */
 
 void info_input(const struct isakmp_hdr *h, const uint8_t *pkt, size_t len,
@@ -542,6 +568,8 @@ void kern_sa_remove(const struct p2sa *p2);
 int kern_sa_in_used(const struct p2sa *p2);
 /* The packets the pair's inbound SA has taken, or -errno. */
 int64_t kern_sa_in_packets(const struct p2sa *p2);
+/* The bytes the busier SA of the pair has carried (0 when unknown). */
+uint64_t kern_sa_bytes(const struct p2sa *p2);
 int kern_policy_add(struct kipsec_policy *pol, char *why, size_t len);
 void kern_policy_del(uint32_t id);
 const char *kern_extack(void);

@@ -159,21 +159,43 @@ int kern_sa_in_used(const struct p2sa *p2)
 	return n < 0 ? (int)n : n > 0;
 }
 
-int64_t kern_sa_in_packets(const struct p2sa *p2)
+/* The counters of one SA of p2: 0, or -errno. */
+static int sa_stats(const struct p2sa *p2, bool in, struct kipsec_sa_stats *st)
 {
 	struct kipsec_sa sa;
-	int64_t err;
+	int err;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.src = p2->peer;
-	sa.dst = p2->local;
-	sa.spi = p2->spi_in;
+	sa.src = in ? p2->peer : p2->local;
+	sa.dst = in ? p2->local : p2->peer;
+	sa.spi = in ? p2->spi_in : p2->spi_out;
 	sa.proto = IPPROTO_ESP;
 	err = kipsec_sa_get(h, &sa, false);
 	if (!err)
-		err = (int64_t)(sa.stats.packets & INT64_MAX);
+		*st = sa.stats;
 	kipsec_sa_wipe(&sa);
 	return err;
+}
+
+int64_t kern_sa_in_packets(const struct p2sa *p2)
+{
+	struct kipsec_sa_stats st;
+	int err = sa_stats(p2, true, &st);
+
+	return err ? err : (int64_t)(st.packets & INT64_MAX);
+}
+
+uint64_t kern_sa_bytes(const struct p2sa *p2)
+{
+	struct kipsec_sa_stats in, out;
+	uint64_t n = 0;
+
+	/* The outbound SA may be gone already (replaced): then 0 for it. */
+	if (!sa_stats(p2, true, &in))
+		n = in.bytes;
+	if (!sa_stats(p2, false, &out) && out.bytes > n)
+		n = out.bytes;
+	return n;
 }
 
 static void set_alg(struct kipsec_alg *a, const struct kipsec_alg_desc *d, const uint8_t *key)
@@ -182,6 +204,11 @@ static void set_alg(struct kipsec_alg *a, const struct kipsec_alg_desc *d, const
 	memcpy(a->key, key, d->key_len);
 	a->key_len = d->key_len;
 	a->icv_len = d->icv_len;
+}
+
+static uint64_t soft_limit(const struct p2sa *p2, uint64_t hard)
+{
+	return hard * (p2->initiator ? 85 : 92) / 100;
 }
 
 /* The inbound or outbound SA of p2, without its keys. */
@@ -202,12 +229,16 @@ static void sa_of(const struct p2sa *p2, bool in, uint32_t reqid, struct kipsec_
 		sa->encap_dport = in ? natt_port : p2->encap_dport;
 	}
 	/*
-	 * The negotiated lifetime is the hard limit; the soft one asks for a
-	 * rekey before it, the initiator's a little earlier than the
-	 * responder's so that both rarely rekey at once.
+	 * The negotiated lifetimes are the hard limits; the soft ones ask for
+	 * a rekey before them, the initiator's a little earlier than the
+	 * responder's so that both rarely rekey at once.  Bytes alike: each
+	 * SA of the pair counts its own (RFC 2407 §4.5 kilobytes), and the
+	 * first soft EXPIRE of either kind rekeys (p2_expired).
 	 */
 	sa->hard.add_secs = p2->lifetime;
-	sa->soft.add_secs = (uint64_t)p2->lifetime * (p2->initiator ? 85 : 92) / 100;
+	sa->soft.add_secs = soft_limit(p2, p2->lifetime);
+	sa->hard.bytes = (uint64_t)p2->life_kb * 1024;
+	sa->soft.bytes = soft_limit(p2, sa->hard.bytes);
 }
 
 int kern_sa_install(struct p2sa *p2, uint32_t reqid, const struct p1sa *p1, int dirs, char *why,

@@ -323,7 +323,7 @@ static int pfs_secret(struct p2sa *p2)
  */
 static int install(struct p2sa *p2, struct p1sa *p1, int dirs)
 {
-	char why[512], peer[KIPSEC_ADDR_STRLEN], flow[200], algs[128];
+	char why[512], peer[KIPSEC_ADDR_STRLEN], flow[200], algs[128], life[48];
 	struct rule *r = rule_by_id(p2->rule_id);
 
 	if (!r) {
@@ -341,11 +341,11 @@ static int install(struct p2sa *p2, struct p1sa *p1, int dirs)
 	explicit_bzero(p2->gxy, sizeof(p2->gxy));
 	p2->state = P2_INSTALLED;
 	stats.p2_established++;
-	log_info("peer %s: phase 2 SA pair established as %s for %s: spi in 0x%08x out 0x%08x, %s %s, lifetime %u s, in %llu ms",
+	log_info("peer %s: phase 2 SA pair established as %s for %s: spi in 0x%08x out 0x%08x, %s %s, lifetime %s, in %llu ms",
 		 addr_text(&p2->peer, peer, sizeof(peer)), role(p2), flow_text(p2, flow, sizeof(flow)),
 		 p2->spi_in, p2->spi_out,
 		 p2_alg_text(p2->enc, p2->enc_bits, p2->auth, p2->group, algs, sizeof(algs)),
-		 mode_name_of(p2->mode), p2->lifetime,
+		 mode_name_of(p2->mode), p2_life_text(p2->lifetime, p2->life_kb, life, sizeof(life)),
 		 (unsigned long long)(now_ms() - p2->started_ms));
 	p2_take_over(p2);
 	return 0;
@@ -376,6 +376,7 @@ static void take_rule(struct p2sa *p2, const struct rule *r, const struct p1sa *
 	p2->auth = r->conf.p2_auth;
 	p2->group = r->conf.p2_group;
 	p2->lifetime = r->conf.p2_lifetime;
+	p2->life_kb = r->conf.p2_life_kb;
 }
 
 static int new_msgid(struct p1sa *p1, uint32_t *msgid)
@@ -520,6 +521,37 @@ out:
 	return ret;
 }
 
+/*
+ * RESPONDER-LIFETIME in message 2 (RFC 2407 §4.6.3.1), covered by HASH(2):
+ * the responder's lifetimes, taken where shorter than ours.  It names the
+ * responder's inbound SPI; one naming neither SPI of this exchange, or
+ * malformed, changes nothing.
+ */
+static void qm2_responder_lifetime(struct p2sa *p2, const struct isakmp_msg *m)
+{
+	char peer[KIPSEC_ADDR_STRLEN], life[48];
+
+	addr_text(&p2->peer, peer, sizeof(peer));
+	for (size_t i = 1; i < m->n; i++) {
+		struct isakmp_notify n;
+		uint32_t secs, kb, spi;
+
+		if (m->pl[i].type != ISAKMP_NP_N || isakmp_parse_notify(&m->pl[i], &n) ||
+		    n.type != N_RESPONDER_LIFETIME)
+			continue;
+		spi = n.h.spi_size == 4 ? get32(n.spi) : 0;
+		if (n.h.proto != PROTO_IPSEC_ESP || (spi != p2->spi_out && spi != p2->spi_in) ||
+		    p2_life_parse(&n, &secs, &kb)) {
+			log_warn("peer %s: RESPONDER-LIFETIME for another SA or malformed: ignored",
+				 peer);
+			continue;
+		}
+		if (p2_life_shorten(p2, secs, kb))
+			log_info("peer %s: the responder shortens the lifetime (RESPONDER-LIFETIME): now %s",
+				 peer, p2_life_text(p2->lifetime, p2->life_kb, life, sizeof(life)));
+	}
+}
+
 static void i_qm2(struct p1sa *p1, struct p2sa *p2, const uint8_t *pkt, size_t len,
 		  uint16_t port, bool natt)
 {
@@ -543,8 +575,8 @@ static void i_qm2(struct p1sa *p1, struct p2sa *p2, const uint8_t *pkt, size_t l
 	if (qm2_check(p2, &m, &c))
 		goto out;
 	p2->spi_out = c.spi;
-	if (c.life_secs && c.life_secs < p2->lifetime)
-		p2->lifetime = c.life_secs;
+	p2_life_shorten(p2, c.life_secs, c.life_kb);
+	qm2_responder_lifetime(p2, &m);
 	if (install(p2, p1, KERN_IN | KERN_OUT))
 		goto out;
 	p1_hash_msg_begin(&out, p1, ISAKMP_XCHG_QUICK, p2->msgid);
@@ -698,8 +730,7 @@ static struct p2sa *qm1_choose(struct p1sa *p1, const struct isakmp_hdr *h, cons
 	if (q->kep)
 		memcpy(p2->gxi, q->kep->body, q->kep->len);
 	p2->spi_out = c->spi;
-	if (c->life_secs && c->life_secs < p2->lifetime)
-		p2->lifetime = c->life_secs;
+	p2->shortened = p2_life_choose(p2, c);
 	if (kern_spi_alloc(p2, r->reqid)) {
 		p2_fail(p2, "the kernel gave no SPI: %s", kern_extack());
 		return NULL;
@@ -729,6 +760,17 @@ static void qm1_reply(struct p1sa *p1, struct p2sa *p2, const struct qm1 *q,
 	if (q->nid == 2) {
 		msgb_payload(&out, ISAKMP_NP_ID, q->ids[0]->body, q->ids[0]->len);
 		msgb_payload(&out, ISAKMP_NP_ID, q->ids[1]->body, q->ids[1]->len);
+	}
+	if (p2->shortened) {
+		struct buf n = BUF_INIT;
+		char peer[KIPSEC_ADDR_STRLEN], life[48];
+
+		p2_life_notify(&n, p2);
+		msgb_payload(&out, ISAKMP_NP_N, n.p, n.len);
+		buf_free(&n);
+		log_info("peer %s: our lifetime is shorter than the initiator's: %s (RESPONDER-LIFETIME)",
+			 addr_text(&p2->peer, peer, sizeof(peer)),
+			 p2_life_text(p2->lifetime, p2->life_kb, life, sizeof(life)));
 	}
 	msgb_finish(&out);
 	if (seal_hash(p1, p2, &out, true) || p1_encrypt(p1, &out, p2->iv)) {

@@ -279,6 +279,11 @@ void p2_proposal(struct buf *b, const struct p2sa *p2)
 	sa_begin(b, &s, 1, PROTO_IPSEC_ESP, &p2->spi_in, 1, (uint8_t)p2->enc);
 	attr_put(b, IPSEC_ATTR_LIFE_TYPE, IPSEC_LIFE_SECONDS);
 	attr_put(b, IPSEC_ATTR_LIFE_DURATION, p2->lifetime);
+	/* Both kinds in one transform: whichever comes first (RFC 2407 §4.5). */
+	if (p2->life_kb) {
+		attr_put(b, IPSEC_ATTR_LIFE_TYPE, IPSEC_LIFE_KB);
+		attr_put(b, IPSEC_ATTR_LIFE_DURATION, p2->life_kb);
+	}
 	if (p2->group)
 		attr_put(b, IPSEC_ATTR_GROUP, p2->group);
 	attr_put(b, IPSEC_ATTR_ENCAP, p2->encap_attr);

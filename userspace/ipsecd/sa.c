@@ -266,6 +266,10 @@ struct p2sa *p2_of_rule(uint32_t rule_id)
  * most) were negotiated at once: both sides started their active rule, or
  * rekeyed together.  A true successor comes at 85 % of the lifetime or
  * later; a peer that restarted without a delete a little later still.
+ * With a byte lifetime the clock alone does not tell: under heavy traffic
+ * a true successor comes seconds after its predecessor.  A pair whose own
+ * soft EXPIRE came, or that carried a quarter of its byte lifetime, is the
+ * old one of the two whatever the clock says (spent()).
  */
 #define P2_SIMULTANEOUS_MAX_MS	10000
 #define P2_RETIRE_POLL_MS	1000
@@ -313,13 +317,21 @@ static int lowest_nonce_cmp(const struct p2sa *a, const struct p2sa *b)
 	return nonce_cmp(la, la_len, lb, lb_len);
 }
 
+static bool spent(const struct p2sa *p2)
+{
+	return p2->rekeyed ||
+	       (p2->life_kb && kern_sa_bytes(p2) >= (uint64_t)p2->life_kb * 1024 / 4);
+}
+
 static bool simultaneous(const struct p2sa *a, const struct p2sa *b)
 {
 	uint64_t d = a->installed_ms > b->installed_ms ? a->installed_ms - b->installed_ms :
 							  b->installed_ms - a->installed_ms;
 	uint64_t window = (uint64_t)(a->lifetime < b->lifetime ? a->lifetime : b->lifetime) * 250;
 
-	return d < (window < P2_SIMULTANEOUS_MAX_MS ? window : P2_SIMULTANEOUS_MAX_MS);
+	if (d >= (window < P2_SIMULTANEOUS_MAX_MS ? window : P2_SIMULTANEOUS_MAX_MS))
+		return false;
+	return !spent(a) && !spent(b);
 }
 
 /*
@@ -328,18 +340,18 @@ static bool simultaneous(const struct p2sa *a, const struct p2sa *b)
  * same choice, whichever pair each installed first: the rule IKEv2 has
  * for simultaneous rekeying (RFC 7296 §2.8.1); IKEv1 has none.
  */
-static bool redundant(const struct p2sa *p2, const struct p2sa *other)
+static bool redundant(const struct p2sa *p2, const struct p2sa *other, bool at_once)
 {
-	return simultaneous(p2, other) && lowest_nonce_cmp(p2, other) < 0;
+	return at_once && lowest_nonce_cmp(p2, other) < 0;
 }
 
-static void retire(struct p2sa *old, const struct p2sa *by)
+static void retire(struct p2sa *old, const struct p2sa *by, bool at_once)
 {
 	char peer[KIPSEC_ADDR_STRLEN];
 
 	log_info("peer %s: phase 2 SA pair spi in 0x%08x out 0x%08x replaced by spi in 0x%08x out 0x%08x%s",
 		 addr_text(&old->peer, peer, sizeof(peer)), old->spi_in, old->spi_out, by->spi_in,
-		 by->spi_out, simultaneous(old, by) ?
+		 by->spi_out, at_once ?
 		 " (negotiated at the same time: this one is redundant)" : "");
 	old->replaced_by = by->id;
 	kern_sa_remove_out(old);
@@ -355,13 +367,16 @@ void p2_take_over(struct p2sa *p2)
 	list_for_each_safe(pos, tmp, &p2sas) {
 		struct p2sa *o = container_of(pos, struct p2sa, node);
 
+		bool at_once;
+
 		if (o == p2 || o->state != P2_INSTALLED || o->replaced_by || !same_flow(o, p2))
 			continue;
-		if (redundant(p2, o)) {
-			retire(p2, o);
+		at_once = simultaneous(p2, o);
+		if (redundant(p2, o, at_once)) {
+			retire(p2, o, at_once);
 			return;
 		}
-		retire(o, p2);
+		retire(o, p2, at_once);
 	}
 }
 

@@ -82,6 +82,7 @@ struct ike_rule {
 	uint16_t p2_auth;		/* AUTH_*, 0 for AEADs */
 	uint16_t p2_group;		/* PFS group, 0 = no PFS */
 	uint32_t p2_lifetime;		/* seconds */
+	uint32_t p2_life_kb;		/* kilobytes (RFC 2407 §4.5), 0 = no byte limit */
 	/* Dead peer detection (RFC 3706): seconds, delay 0 = none */
 	uint32_t dpd_delay, dpd_timeout;
 	uint32_t psk_len;
@@ -139,7 +140,8 @@ struct ike_ctl_p2_info {
 	struct ike_sel src, dst;
 	uint32_t spi_in, spi_out;
 	uint16_t enc, enc_bits, auth, group;
-	uint32_t lifetime;
+	uint32_t lifetime;		/* seconds, negotiated */
+	uint32_t life_kb;		/* kilobytes, negotiated; 0 = no byte limit */
 	uint64_t created;
 	uint64_t expires;
 };

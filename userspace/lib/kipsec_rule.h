@@ -29,6 +29,12 @@ bool ike_rule_same(const struct ike_rule *a, const struct ike_rule *b);
  * " port N" when the port is set. */
 const char *ike_sel_text(const struct ike_sel *s, char *buf, size_t len);
 
+/*
+ * A byte lifetime of kb kilobytes as ipsec.conf(5) writes it: "NG", "NM"
+ * when it is a whole number of those, else "NK".
+ */
+const char *ike_size_text(uint32_t kb, char *buf, size_t len);
+
 /* "[proto P ]SRC ARROW DST" with ike_sel_text's selectors, for messages. */
 const char *ike_flow_text(uint8_t proto, const struct ike_sel *src, const struct ike_sel *dst,
 			  const char *arrow, char *buf, size_t len);

@@ -45,6 +45,17 @@ const char *ike_flow_text(uint8_t proto, const struct ike_sel *src, const struct
 	return buf;
 }
 
+const char *ike_size_text(uint32_t kb, char *buf, size_t len)
+{
+	if (kb && kb % (1024 * 1024) == 0)
+		snprintf(buf, len, "%uG", kb / (1024 * 1024));
+	else if (kb && kb % 1024 == 0)
+		snprintf(buf, len, "%uM", kb / 1024);
+	else
+		snprintf(buf, len, "%uK", kb);
+	return buf;
+}
+
 /* One policy: s -> d in direction dir. */
 static void flow_policy(const struct kipsec_flow *f, uint8_t dir, const struct ike_sel *s,
 			const struct ike_sel *d, struct kipsec_policy *p)

@@ -327,6 +327,171 @@ static void test_roundtrip(void)
 	free(sa);
 }
 
+/*
+ * Phase 2 lifetimes (RFC 2407 §4.5): a transform with both SA Life Type /
+ * Duration pairs, seconds as a basic attribute and kilobytes as a 4-byte
+ * variable one; our encoder's bytes; the responder's choice; and the
+ * RESPONDER-LIFETIME notification (§4.6.3.1) both ways.
+ */
+static const uint8_t p2_both_lives[] = {
+	0, 0, 0, 1, 0, 0, 0, 1,				/* DOI IPsec, identity only */
+	0, 0, 0, 52, 1, PROTO_IPSEC_ESP, 4, 1,		/* proposal 1, SPI of 4, 1 transform */
+	0x11, 0x22, 0x33, 0x44,
+	0, 0, 0, 40, 1, ESP_AES_CBC, 0, 0,		/* transform 1 */
+	0x80, 1, 0, 1,					/* life type seconds */
+	0x80, 2, 0x0e, 0x10,				/* 3600 */
+	0x80, 1, 0, 2,					/* life type kilobytes */
+	0, 2, 0, 4, 0x00, 0x10, 0x00, 0x00,		/* 1048576 KB (1G), variable */
+	0x80, 4, 0, 1,					/* tunnel */
+	0x80, 5, 0, 5,					/* hmac-sha2-256 */
+	0x80, 6, 0, 128,				/* 128 bits */
+};
+
+static void test_life_decode(void)
+{
+	struct p2sa p2 = { .enc = ESP_AES_CBC, .enc_bits = 128, .auth = AUTH_HMAC_SHA2_256,
+			   .lifetime = 600, .encap_attr = IPSEC_ENCAP_TUNNEL };
+	struct isakmp_sa *sa = malloc(sizeof(*sa));
+	struct p2_choice c;
+	char why[512];
+
+	is_int(isakmp_parse_sa(p2_both_lives, sizeof(p2_both_lives), sa), 0,
+	       "lifetimes: an SA with both life types parses");
+	is_int(p2_choose(&p2, sa, &c, why, sizeof(why)), 0, "lifetimes: the transform is chosen");
+	ok(c.life_secs == 3600 && c.life_kb == 1048576,
+	   "lifetimes: 3600 s and 1048576 KB (a variable-length duration) decoded (%u, %u)",
+	   c.life_secs, c.life_kb);
+	free(sa);
+}
+
+static void test_life_encode(void)
+{
+	static const uint8_t want[] = {
+		0x80, 1, 0, 1, 0x80, 2, 0x0e, 0x10,		/* 3600 s */
+		0x80, 1, 0, 2, 0, 2, 0, 4, 0x00, 0x03, 0x20, 0x00,	/* 204800 KB */
+	};
+	struct p2sa p2 = { .enc = ESP_AES_GCM_16, .enc_bits = 128, .lifetime = 3600,
+			   .life_kb = 204800, .encap_attr = IPSEC_ENCAP_TUNNEL, .spi_in = 0x1234 };
+	struct isakmp_sa *sa = malloc(sizeof(*sa));
+	struct buf b = BUF_INIT;
+	struct p2_choice c;
+	char why[512];
+
+	p2_proposal(&b, &p2);
+	/* DOI, situation, proposal header and SPI, transform header: 28 bytes. */
+	ok(b.len >= 28 + sizeof(want) && !memcmp(b.p + 28, want, sizeof(want)),
+	   "lifetimes: our proposal carries seconds, then kilobytes (4-byte TLV over 65535)");
+	is_int(isakmp_parse_sa(b.p, b.len, sa), 0, "lifetimes: our proposal parses back");
+	is_int(p2_choose(&p2, sa, &c, why, sizeof(why)), 0, "lifetimes: and is acceptable");
+	ok(c.life_secs == 3600 && c.life_kb == 204800, "lifetimes: both read back (%u s, %u KB)",
+	   c.life_secs, c.life_kb);
+	buf_free(&b);
+	p2.life_kb = 0;
+	p2_proposal(&b, &p2);
+	is_int(isakmp_parse_sa(b.p, b.len, sa), 0, "lifetimes: without bytes, parses");
+	is_int(p2_choose(&p2, sa, &c, why, sizeof(why)), 0, "lifetimes: without bytes, acceptable");
+	ok(c.life_secs == 3600 && !c.life_kb, "lifetimes: no kilobytes pair when there is no byte limit");
+	buf_free(&b);
+	free(sa);
+}
+
+/* The responder: the smaller of each kind, and when ours is the shorter. */
+static void test_life_choose(void)
+{
+	static const struct {
+		uint32_t our_s, our_kb, peer_s, peer_kb, want_s, want_kb;
+		bool shorter;
+		const char *what;
+	} t[] = {
+		{ 3600, 0, 7200, 0, 3600, 0, true, "ours shorter in seconds" },
+		{ 3600, 0, 1800, 500, 1800, 500, false, "the initiator's shorter in both" },
+		{ 3600, 200, 3600, 0, 3600, 200, true, "a byte limit the initiator has not" },
+		{ 3600, 200, 3600, 100, 3600, 100, false, "the initiator's bytes smaller" },
+		{ 3600, 100, 3600, 200, 3600, 100, true, "our bytes smaller" },
+		{ 3600, 0, 0, 0, 3600, 0, true, "no seconds offered: 28800 assumed, ours shorter" },
+		{ 30000, 0, 0, 0, 28800, 0, false, "no seconds offered: 28800 assumed, it is shorter" },
+		{ 3600, 200, 3600, 200, 3600, 200, false, "the same" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct p2sa p2 = { .lifetime = t[i].our_s, .life_kb = t[i].our_kb };
+		struct p2_choice c = { .life_secs = t[i].peer_s, .life_kb = t[i].peer_kb };
+		bool shorter = p2_life_choose(&p2, &c);
+
+		ok(p2.lifetime == t[i].want_s && p2.life_kb == t[i].want_kb &&
+		   shorter == t[i].shorter, "responder lifetime: %s (%u s, %u KB, %s)", t[i].what,
+		   p2.lifetime, p2.life_kb, shorter ? "RESPONDER-LIFETIME" : "no notify");
+	}
+}
+
+/* A notification payload around body, for isakmp_parse_notify(). */
+static int notify_of(const uint8_t *body, size_t len, struct isakmp_notify *n)
+{
+	struct payload pl = { .type = ISAKMP_NP_N, .body = body, .len = len };
+
+	return isakmp_parse_notify(&pl, n);
+}
+
+static void test_responder_lifetime(void)
+{
+	static const uint8_t want[] = {
+		0, 0, 0, 1, PROTO_IPSEC_ESP, 4, 0x60, 0x00,	/* DOI, ESP, SPI of 4, 24576 */
+		0xca, 0xfe, 0xf0, 0x0d,				/* the responder's inbound SPI */
+		0x80, 1, 0, 1, 0x80, 2, 0x01, 0x2c,		/* 300 s */
+		0x80, 1, 0, 2, 0x80, 2, 0x00, 0xc8,		/* 200 KB */
+	};
+	static const uint8_t early[] = {			/* a duration before its type */
+		0, 0, 0, 1, PROTO_IPSEC_ESP, 4, 0x60, 0x00, 1, 2, 3, 4, 0x80, 2, 0, 60,
+	};
+	static const uint8_t other[] = {			/* a GROUP attribute */
+		0, 0, 0, 1, PROTO_IPSEC_ESP, 4, 0x60, 0x00, 1, 2, 3, 4, 0x80, 3, 0, 14,
+	};
+	static const uint8_t cut[] = {				/* a truncated attribute */
+		0, 0, 0, 1, PROTO_IPSEC_ESP, 4, 0x60, 0x00, 1, 2, 3, 4, 0x80, 1, 0,
+	};
+	static const uint8_t bare[] = { 0, 0, 0, 1, PROTO_IPSEC_ESP, 4, 0x60, 0x00, 1, 2, 3, 4 };
+	struct p2sa p2 = { .lifetime = 300, .life_kb = 200, .spi_in = 0xcafef00d };
+	struct isakmp_notify n;
+	struct buf b = BUF_INIT;
+	uint32_t secs, kb;
+	char text[48];
+
+	p2_life_notify(&b, &p2);
+	ok(b.len == sizeof(want) && !memcmp(b.p, want, sizeof(want)),
+	   "RESPONDER-LIFETIME: DOI, ESP, our inbound SPI, both lifetimes as attributes");
+	is_int(notify_of(b.p, b.len, &n), 0, "RESPONDER-LIFETIME: parses as a notification");
+	ok(n.type == N_RESPONDER_LIFETIME && get32(n.spi) == 0xcafef00d,
+	   "RESPONDER-LIFETIME: type 24576, the SPI");
+	is_str(isakmp_notify_name(n.type), "RESPONDER-LIFETIME", "RESPONDER-LIFETIME: name");
+	is_int(p2_life_parse(&n, &secs, &kb), 0, "RESPONDER-LIFETIME: attributes parse");
+	ok(secs == 300 && kb == 200, "RESPONDER-LIFETIME: 300 s and 200 KB read back");
+	buf_free(&b);
+	p2.life_kb = 0;
+	p2_life_notify(&b, &p2);
+	ok(!notify_of(b.p, b.len, &n) && !p2_life_parse(&n, &secs, &kb) && secs == 300 && !kb,
+	   "RESPONDER-LIFETIME: seconds only when there is no byte limit");
+	buf_free(&b);
+	ok(!notify_of(early, sizeof(early), &n) && p2_life_parse(&n, &secs, &kb) == -1,
+	   "RESPONDER-LIFETIME: a duration before its type refused");
+	ok(!notify_of(other, sizeof(other), &n) && p2_life_parse(&n, &secs, &kb) == -1,
+	   "RESPONDER-LIFETIME: another attribute refused");
+	ok(!notify_of(cut, sizeof(cut), &n) && p2_life_parse(&n, &secs, &kb) == -1,
+	   "RESPONDER-LIFETIME: a truncated attribute refused");
+	ok(!notify_of(bare, sizeof(bare), &n) && p2_life_parse(&n, &secs, &kb) == -1,
+	   "RESPONDER-LIFETIME: no lifetime at all refused");
+	/* The initiator takes what is shorter, never what is longer. */
+	p2.lifetime = 3600;
+	p2.life_kb = 200;
+	ok(!p2_life_shorten(&p2, 7200, 400) && p2.lifetime == 3600 && p2.life_kb == 200,
+	   "initiator: longer lifetimes are not taken");
+	ok(p2_life_shorten(&p2, 0, 100) && p2.lifetime == 3600 && p2.life_kb == 100,
+	   "initiator: a smaller byte limit alone is taken");
+	p2.life_kb = 0;
+	ok(p2_life_shorten(&p2, 1800, 50) && p2.lifetime == 1800 && p2.life_kb == 50,
+	   "initiator: a byte limit where it had none, and fewer seconds");
+	is_str(p2_life_text(1800, 2048, text, sizeof(text)), "1800 s, 2M", "lifetime text");
+}
+
 int main(void)
 {
 	test_header();
@@ -335,5 +500,9 @@ int main(void)
 	test_attr();
 	test_id_notify_delete();
 	test_roundtrip();
+	test_life_decode();
+	test_life_encode();
+	test_life_choose();
+	test_responder_lifetime();
 	return tap_done();
 }

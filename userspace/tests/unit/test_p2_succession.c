@@ -4,7 +4,9 @@
  * replaces the one before it; of two installed at once both sides keep
  * the same one, whichever each installed first; a soft EXPIRE on a pair
  * with a successor, installed or on its way, starts nothing; a replaced
- * pair goes once the peer sends on its successor.  The kernel, the timers
+ * pair goes once the peer sends on its successor; with a byte lifetime, a
+ * successor that comes seconds after a pair that carried its bytes is
+ * still its successor.  The kernel, the timers
  * and the exchange code are stubs that record what sa.c asked of them.
  */
 #include <stdlib.h>
@@ -19,6 +21,7 @@ bool stopping;
 
 static uint64_t clock_ms;
 static int removed_out, removed_pairs, in_used;
+static uint64_t bytes_of_0x100;	/* what the pair with spi in 0x100 carried */
 static struct timer *armed;
 
 uint64_t now_ms(void) { return clock_ms; }
@@ -30,6 +33,7 @@ void kern_spi_release(struct p2sa *p2) { (void)p2; }
 void kern_sa_remove_in(struct p2sa *p2) { (void)p2; }
 void kern_sa_remove_out(const struct p2sa *p2) { (void)p2; removed_out++; }
 int kern_sa_in_used(const struct p2sa *p2) { (void)p2; return in_used; }
+uint64_t kern_sa_bytes(const struct p2sa *p2) { return p2->spi_in == 0x100 ? bytes_of_0x100 : 0; }
 void dh_free(struct dh *dh) { (void)dh; }
 void buf_free(struct buf *b) { (void)b; }
 const char *addr_text(const struct kipsec_addr *a, char *buf, size_t len)
@@ -166,10 +170,57 @@ static void simultaneous(void)
 	}
 }
 
+/*
+ * Byte lifetimes: pair a (200K) and its successor b, 2 s apart, well
+ * inside the simultaneous window of a 30 s lifetime.  Whether b replaces
+ * a must not depend on the nonces once a has carried its bytes.
+ */
+static void bytes_successor(bool a_rekeyed, uint64_t a_bytes, bool b_wins,
+			    const char *what)
+{
+	struct p2sa *a, *b;
+
+	clock_ms = 1000;
+	bytes_of_0x100 = 0;
+	a = pair(0x30, 0x40, 0x100);
+	a->life_kb = 200;
+	a->rekeyed = a_rekeyed;
+	bytes_of_0x100 = a_bytes;
+	clock_ms += 2000;
+	b = p2_new(true);
+	b->rule_id = 1;
+	b->peer = a->peer;
+	b->local = a->local;
+	b->lifetime = 30;
+	b->life_kb = 200;
+	b->ni_len = b->nr_len = NONCE_LEN;
+	memset(b->ni, 0x55, NONCE_LEN);
+	memset(b->nr, 0x55, NONCE_LEN);
+	b->ni[0] = 0x01;	/* b holds the lowest nonce... */
+	b->nr[0] = 0x02;
+	b->spi_in = 0x200;
+	b->spi_out = 0x201;
+	b->state = P2_INSTALLED;
+	p2_take_over(b);
+	if (b_wins)
+		ok(a->replaced_by == b->id && !b->replaced_by, "bytes: %s: the new pair replaces the old", what);
+	else
+		ok(b->replaced_by == a->id && !a->replaced_by,
+		   "bytes: %s: installed at once, the lowest nonce's pair is redundant", what);
+	flush();
+	bytes_of_0x100 = 0;
+}
+
 int main(void)
 {
 	sequential();
 	negotiating();
 	simultaneous();
+	/* ...so by time alone, a would be kept and b taken for redundant. */
+	bytes_successor(false, 0, false, "two fresh pairs 2 s apart");
+	bytes_successor(false, 200 * 1024 * 92 / 100, true,
+			"the old pair carried 92 % of its bytes (its soft EXPIRE not yet here)");
+	bytes_successor(true, 0, true, "the old pair's own soft EXPIRE started the new one");
+	bytes_successor(false, 200 * 1024 / 4 - 1, false, "just under a quarter of its bytes");
 	return tap_done();
 }
