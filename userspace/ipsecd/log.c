@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ipsecd's log (see log.h). */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -143,4 +145,29 @@ bool log_limited_flush(void)
 void log_drop(const char *peer, const char *why)
 {
 	log_limited(LOG_L_WARN, why, "dropped a datagram from %s: %s", peer, why);
+}
+
+const char *keylog_path;
+
+void log_p1_key(const unsigned char *icky, const unsigned char *key, size_t len)
+{
+	char line[2 * 8 + 2 * 64 + 16];
+	size_t n = 0;
+	int fd;
+
+	if (!keylog_path || len > 64)
+		return;
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "\"");
+	for (int i = 0; i < 8; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%02x", icky[i]);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "\",\"");
+	for (size_t i = 0; i < len; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%02x", key[i]);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "\"\n");
+	fd = open(keylog_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write(fd, line, n) != (ssize_t)n)
+		log_warn("key log %s: cannot write", keylog_path);
+	if (fd >= 0)
+		close(fd);
+	explicit_bzero(line, sizeof(line));
 }

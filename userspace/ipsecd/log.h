@@ -38,6 +38,15 @@ void log_limited(enum log_level level, const char *kind, const char *fmt, ...)
 /* Writes the held lines of seconds that are over; true if some are still held. */
 bool log_limited_flush(void);
 
+/*
+ * -W FILE, for tests and debugging only: each phase 1 SA's initiator cookie
+ * and encryption key appended to FILE (mode 0600) as a line of Wireshark's
+ * ikev1_decryption_table ("ICOOKIE","KEY" in hex), so that tshark can read
+ * the encrypted exchanges.  NULL (the default): nothing is written.
+ */
+extern const char *keylog_path;
+void log_p1_key(const unsigned char *icky, const unsigned char *key, size_t len);
+
 /* A dropped datagram, counted by the caller; log_limited() with why as kind. */
 void log_drop(const char *peer, const char *why);
 

@@ -86,7 +86,7 @@ static int no_core_dumps(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ipsecd [-dhsv] [-p port] [-P port] [-K seconds] [-S socket]\n"
+		"usage: ipsecd [-dhsv] [-p port] [-P port] [-K seconds] [-S socket] [-W file]\n"
 		"  -d         debug: as -v, twice for more\n"
 		"  -v         verbose log\n"
 		"  -s         log to syslog instead of standard error\n"
@@ -94,6 +94,7 @@ static void usage(FILE *f)
 		"  -P port    NAT traversal port (default 4500)\n"
 		"  -K seconds NAT keepalive interval behind a NAT (default 20, 0: none)\n"
 		"  -S socket  control socket (default " IKE_CTL_SOCKET ")\n"
+		"  -W file    tests only: phase 1 keys for Wireshark appended to file\n"
 		"  -h         this help\n");
 }
 
@@ -121,7 +122,7 @@ static int options(int argc, char **argv, struct options *o)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "dhK:p:P:sS:v")) != -1) {
+	while ((c = getopt(argc, argv, "dhK:p:P:sS:vW:")) != -1) {
 		switch (c) {
 		case 'd':
 		case 'v':
@@ -157,6 +158,9 @@ static int options(int argc, char **argv, struct options *o)
 			break;
 		case 'S':
 			o->sock = optarg;
+			break;
+		case 'W':
+			keylog_path = optarg;
 			break;
 		default:
 			usage(stderr);

@@ -356,6 +356,7 @@ static int derive(struct p1sa *p1)
 		return -1;
 	}
 	memcpy(p1->iv, p1->k.iv, p1->k.block);
+	log_p1_key(p1->icky, p1->k.enc, p1->k.enc_len);
 	return 0;
 }
 
