@@ -157,13 +157,13 @@ void log_p1_key(const unsigned char *icky, const unsigned char *key, size_t len)
 
 	if (!keylog_path || len > 64)
 		return;
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "\"");
+	/* A UAT line: byte fields in bare hex, comma-separated. */
 	for (int i = 0; i < 8; i++)
 		n += (size_t)snprintf(line + n, sizeof(line) - n, "%02x", icky[i]);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "\",\"");
+	line[n++] = ',';
 	for (size_t i = 0; i < len; i++)
 		n += (size_t)snprintf(line + n, sizeof(line) - n, "%02x", key[i]);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "\"\n");
+	line[n++] = '\n';
 	fd = open(keylog_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0 || write(fd, line, n) != (ssize_t)n)
 		log_warn("key log %s: cannot write", keylog_path);

@@ -41,7 +41,7 @@ bool log_limited_flush(void);
 /*
  * -W FILE, for tests and debugging only: each phase 1 SA's initiator cookie
  * and encryption key appended to FILE (mode 0600) as a line of Wireshark's
- * ikev1_decryption_table ("ICOOKIE","KEY" in hex), so that tshark can read
+ * ikev1_decryption_table (ICOOKIE,KEY in hex), so that tshark can read
  * the encrypted exchanges.  NULL (the default): nothing is written.
  */
 extern const char *keylog_path;
