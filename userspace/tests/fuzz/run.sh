@@ -105,7 +105,7 @@ fuzz fuzz_isakmp "$secs" 150
 
 # The exchange layer, over everything of ipsecd but its sockets and loop.
 build fuzz_exchange "$here/fuzz_exchange.c" "$us/tests/unit/fake_nl.c" \
-	"$us"/ipsecd/{dispatch,isakmp,crypto,cookie,proposal,phase1,phase2,info,sa,rule,kernel,log,timer,natt,dpd}.c \
+	"$us"/ipsecd/{dispatch,isakmp,crypto,cookie,proposal,phase1,phase2,info,sa,rule,kernel,log,timer,natt,dpd,lifetime}.c \
 	"$us"/lib/{addr,alg,ike_alg,rule,text}.c -lcrypto || summary
 # Input: configuration, seed (2 bytes), then operations of 5 bytes: kind,
 # index of the datagram, position (2 bytes), value (fuzz_exchange.c).
