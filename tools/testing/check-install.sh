@@ -19,7 +19,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 make_args=("$@")
 
 passed=0 failed=0 skipped=0
@@ -189,7 +189,7 @@ else
 	else
 		fail "dkms build kipsec/$version for $kver from the staged sources"
 		detail <"$work/dkms.log"
-		cat "$dtree/kipsec/$version/build/make.log" 2>/dev/null | tail -n 20 | detail
+		tail -n 20 "$dtree/kipsec/$version/build/make.log" 2>/dev/null | detail
 	fi
 	ko=$(find "$dtree/kipsec/$version/$kver" -name 'kipsec.ko*' | head -n 1)
 	magic=$(modinfo -F vermagic "$ko" 2>/dev/null)
