@@ -7,7 +7,10 @@
 #   make demo       install what is missing, build, run the demo in a VM
 #   make bench      benchmarks in a VM (ratios against Linux XFRM)
 #   make check-debug the kselftests in a lockdep/KASAN/kmemleak/UBSAN kernel
-#   make install    install the module and the tools (DESTDIR, PREFIX)
+#   make install    install the module, the tools, their manuals and the
+#                   systemd units (DESTDIR, PREFIX, SYSTEMDUNITDIR)
+#   make install-dkms  the module's sources and dkms.conf in
+#                   $(DESTDIR)/usr/src/kipsec-$(VERSION), for DKMS
 #   make clean
 #
 # KVER/KDIR select the kernel to build against: by default the newest one
@@ -16,6 +19,9 @@
 KVER ?= $(shell ls -d /lib/modules/*/build 2>/dev/null | sed 's|^/lib/modules/||; s|/build$$||' | sort -V | tail -n 1)
 KDIR ?= /lib/modules/$(KVER)/build
 PREFIX ?= /usr/local
+# One version, dkms.conf's.
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' $(CURDIR)/dkms.conf)
+INSTALL ?= install
 # CI turns warnings into errors (W=1 for our objects, -Werror everywhere).
 ifeq ($(CI),true)
 KBUILD_EXTRA := W=1 KCFLAGS=-Werror
@@ -23,7 +29,7 @@ endif
 
 SELFTESTS := tools/testing/selftests/kipsec
 
-.PHONY: all module userspace selftests install clean check check-run demo demo-run \
+.PHONY: all module userspace selftests install install-dkms clean check check-run demo demo-run \
 	bench bench-run deps sparse check-debug
 
 all: module userspace selftests
@@ -48,6 +54,16 @@ install: module userspace
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra \
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true) modules_install
 	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+# What DKMS needs to build the module for any kernel: Kbuild, dkms.conf,
+# the module's sources and the uAPI header, nothing built.  `dkms install
+# kipsec/$(VERSION)` then does the rest (Documentation/admin-guide.md).
+DKMS_SRC := $(DESTDIR)/usr/src/kipsec-$(VERSION)
+install-dkms:
+	$(INSTALL) -d $(DKMS_SRC)/kernel $(DKMS_SRC)/include/uapi/linux
+	$(INSTALL) -m 0644 Kbuild dkms.conf $(DKMS_SRC)/
+	$(INSTALL) -m 0644 $(wildcard kernel/*.c kernel/*.h) $(DKMS_SRC)/kernel/
+	$(INSTALL) -m 0644 include/uapi/linux/kipsec.h $(DKMS_SRC)/include/uapi/linux/
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

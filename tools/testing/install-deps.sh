@@ -29,6 +29,8 @@ packages=(
 	strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
 	# tshark dissects the IKE exchanges of the NAT traversal kselftest
 	tshark
+	# the install check: systemd-analyze verify on the units, a DKMS build
+	systemd dkms
 )
 
 missing=()

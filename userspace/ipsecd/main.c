@@ -10,6 +10,8 @@
  *
  * On SIGTERM or SIGINT, every SA is deleted (with a delete notification to
  * its peer) and every flow ipsecd installed is taken out of the kernel.
+ * A service manager is told when the control socket is ready and when the
+ * shutdown begins (notify.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +27,7 @@
 #include <unistd.h>
 
 #include "ipsecd.h"
+#include "notify.h"
 
 struct ipsecd_stats stats;
 uint16_t ike_port = 500;
@@ -265,7 +268,9 @@ int main(int argc, char **argv)
 	if (open_all(o.sock))
 		return 1;
 	log_info("ready: IKE on UDP port %u, control socket %s", ike_port, o.sock);
+	notify_manager("READY=1");
 	run();
+	notify_manager("STOPPING=1");
 	shutdown_all();
 	ctl_close();
 	net_close();

@@ -72,7 +72,7 @@ want() { printf '%s\n' "$@" >"$out/want"; }	# want LINE...: expected text
 
 # ---- unit tests ----
 
-for t in test_text test_nl_attr test_alg test_rule test_print test_apply test_isakmp test_ike_crypto test_cookie test_p2_succession test_log; do
+for t in test_text test_nl_attr test_alg test_rule test_print test_apply test_isakmp test_ike_crypto test_cookie test_p2_succession test_log test_notify; do
 	bin=$here/unit/$t
 	if [ ! -x "$bin" ]; then
 		fail "unit/$t: not built (make -C userspace)"
