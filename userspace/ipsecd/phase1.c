@@ -419,7 +419,7 @@ void p1_established(struct p1sa *p1)
 	explicit_bzero(p1->psk, sizeof(p1->psk));
 	buf_free(&p1->sai_b);
 	buf_free(&p1->idi_b);
-	log_info("peer %s: phase 1 SA %08x established as %s (%s, %s, peer id %s, lifetime %u s%s) in %llu ms",
+	log_info("peer %s: phase 1 SA %08x established as %s (%s, peer id %s, %s, lifetime %u s%s) in %llu ms",
 		 addr_text(&p1->peer, peer, sizeof(peer)), p1->id, role(p1), p1_exchange_name(p1),
 		 ike_id_text(&p1->peer_id, id, sizeof(id)),
 		 p1_alg_text(p1->enc, p1->enc_bits, p1->hash, p1->group, algs, sizeof(algs)),
