@@ -474,12 +474,28 @@ void rule_flush(void)
 
 /* ---- when to negotiate ---- */
 
+/*
+ * One ISAKMP SA per pair of addresses: a rule whose exchange, key or
+ * dstid differ from those of the SA there cannot use it (rule_fits_p1).
+ */
+static void unfit(const struct rule *r, const struct p1sa *p1)
+{
+	char text[256];
+
+	log_err("%s: cannot negotiate: the ISAKMP SA %08x with this peer was made for another rule (another exchange, key or identity), and ipsecd keeps one per pair of addresses",
+		rule_text(r, text, sizeof(text)), p1->id);
+}
+
 void rule_negotiate(struct rule *r, const char *why)
 {
 	struct p1sa *p1 = p1_find(&r->conf.local, &r->conf.peer, false);
 	char text[256];
 
 	log_info("%s: negotiating (%s)", rule_text(r, text, sizeof(text)), why);
+	if (p1 && !rule_fits_p1(r, p1)) {
+		unfit(r, p1);
+		return;
+	}
 	if (p1) {
 		p2_initiate(p1, r);
 		return;
@@ -511,7 +527,9 @@ void rules_p1_up(const struct kipsec_addr *local, const struct kipsec_addr *peer
 			continue;
 		r->want_p2 = false;
 		/* The peer may have started the same one over its own SA. */
-		if (p1 && !p2_of_rule(r->id))
+		if (p1 && !p2_of_rule(r->id) && !rule_fits_p1(r, p1))
+			unfit(r, p1);
+		else if (p1 && !p2_of_rule(r->id))
 			p2_initiate(p1, r);
 	}
 }

@@ -16,6 +16,13 @@
 #     first, with another dstid and another key: the key is chosen by the
 #     identity of message 1, not by the address.
 #
+# A flood: 2000 forged message 1s at 200/s from the aggressive peer's own
+# address and identity (each asks for a Diffie-Hellman) against ipsecd on
+# east.  It answers at most its budget (20 a second, as many at once),
+# never more than 16 half open for the address, resends each answer at most
+# five times, stays responsive and small, and the genuine peer negotiates
+# as soon as the flood ends.
+#
 # Refused, ipsecd against ipsecd (nothing in either kernel but each rule's
 # flows, and the cause in the log of each side): a wrong pre-shared key,
 # the responder's dstid not matching, the initiator's dstid not matching.
@@ -207,6 +214,69 @@ self_case() {
 
 self_case "aggressive psk fqdn ipv4" 4 west.example.org east.example.org
 self_case "aggressive psk user fqdn ipv6" 6 west@example.org east@example.org
+
+# ---- a flood of message 1s ----
+
+FLOOD_COUNT=${FLOOD_COUNT:-2000} FLOOD_RATE=${FLOOD_RATE:-200} FLOOD_RSS_KB=${FLOOD_RSS_KB:-4096}
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$(cat "$work/$1.pid")/status"; }
+
+flood_case() {
+	local case="flood: forged aggressive mode message 1s" pcap=$work/flood.pcap
+	local rss0 rss1 fpid most_half=0 n secs answered datagrams most t0 looks=0 failed=0
+	filtered "$case" || return 0
+	ipsecd_start east || { not_ok "$case: ipsecd did not start"; return; }
+	am_rule east passive east.example.org west.example.org flood-key >"$work/east.conf"
+	ctl east -f "$work/east.conf" || not_ok "$case: ipsecctl -f refused the rule"
+	rss0=$(rss east)
+	wire_capture "$pcap" udp
+	ip netns exec "$NS_WEST" python3 "$here/ike_am_flood.py" send 192.0.2.1 192.0.2.2 \
+		"$FLOOD_COUNT" "$FLOOD_RATE" west.example.org >"$work/flood.out" 2>&1 &
+	fpid=$!
+	# Sampled while it lasts: the control socket answers, the state is bounded.
+	while kill -0 "$fpid" 2>/dev/null; do
+		looks=$((looks + 1))
+		if ctl east -s ike >"$work/show" 2>&1; then
+			n=$(grep -c ' AM2-sent ' "$work/show")
+			[ "$n" -gt "$most_half" ] && most_half=$n
+		else
+			failed=$((failed + 1))
+		fi
+		sleep 0.5
+	done
+	wait "$fpid"
+	secs=$(awk '/^sent/ { print int($4 + 1) }' "$work/flood.out")
+	rss1=$(rss east)
+	check "$case: ipsecd answered ipsecctl -s ike throughout ($looks times, $failed failed)" \
+		test "$failed" = 0 -a "$looks" -gt 0
+	check "$case: at most 16 half-open SAs for the address ($most_half seen)" \
+		test "$most_half" -le 16
+	ipsecd_start west || not_ok "$case: ipsecd did not start on west"
+	am_rule west active west.example.org east.example.org flood-key >"$work/west.conf"
+	t0=$SECONDS
+	ctl west -f "$work/west.conf" || not_ok "$case: west refused the rule"
+	if wait_until 30 sa_pairs_up; then
+		ok "$case: the genuine peer negotiated right after the flood, in $((SECONDS - t0)) s"
+		ike_check_traffic "$case" kipsec
+	else
+		not_ok "$case: the genuine peer got no SA pair within 30 s of the flood's end"
+		show_logs
+	fi
+	wire_capture_stop
+	read -r answered datagrams most < <(python3 "$here/ike_am_flood.py" answers "$pcap" 192.0.2.2 |
+		awk '{ printf "%s ", $2 }')
+	check "$case: $(cat "$work/flood.out"): $answered answered (Diffie-Hellman), within the budget of 20/s + 20" \
+		test "${answered:-0}" -ge 20 -a "${answered:-0}" -le $((20 * ${secs:-1} + 20))
+	check "$case: each answer sent at most 6 times ($datagrams datagrams, at most $most for one cookie)" \
+		test "${most:-99}" -le 6
+	check "$case: ipsecd's memory grew by $((rss1 - rss0)) KiB (under $FLOOD_RSS_KB)" \
+		test $((rss1 - rss0)) -lt "$FLOOD_RSS_KB"
+	check "$case: the budget's drops are logged (rate-limited)" \
+		logged east "Diffie-Hellman budget"
+	ipsecd_stop west
+	ipsecd_stop east
+}
+
+flood_case
 
 # ---- refused ----
 
