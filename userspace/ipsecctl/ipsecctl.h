@@ -117,6 +117,8 @@ void ike_show_data_free(struct ike_show_data *d);
 /* print_ike.c: ike rules and ipsecd's SAs, as text and JSON. */
 /* "ike active esp tunnel from ... psk "..."": the psk only with keys. */
 void print_ike_line(FILE *f, const struct ike_rule *r, bool keys);
+/* -v: what an administrator must know about a rule (aggressive mode). */
+void print_ike_warning(FILE *f, const struct ike_rule *r);
 /* "proto tcp from S to D peer P": an ike rule in messages. */
 const char *ike_rule_text(const struct ike_rule *r, char *buf, size_t len);
 /* Prints ipsecd's rules and SAs (-s ike), as text or into a JSON object;

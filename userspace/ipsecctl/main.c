@@ -224,8 +224,11 @@ int main(int argc, char **argv)
 	}
 	free(a.defs);
 	if (a.file && a.verbose) {
-		for (size_t i = 0; i < rs.n; i++)
+		for (size_t i = 0; i < rs.n; i++) {
 			print_rule(stdout, &rs.v[i], a.keys);
+			if (rs.v[i].kind == RULE_IKE)
+				print_ike_warning(stdout, &rs.v[i].u.ike);
+		}
 		fflush(stdout);
 	}
 	return run(&a, &rs);

@@ -1285,7 +1285,7 @@ static int ike_psk(struct cur *c, struct ike_rule *r)
  */
 struct phase {
 	const struct token *seen[KW_MAX];	/* first: see options() */
-	bool quick, no_group;
+	bool quick, aggressive, no_group;
 	const struct ike_hash_desc *auth;
 	const struct ike_enc_desc *enc;
 	const struct ike_group_desc *group;
@@ -1295,7 +1295,7 @@ struct phase {
 
 static const char *phase_name(const struct phase *ph)
 {
-	return ph->quick ? "quick" : "main";
+	return ph->quick ? "quick" : ph->aggressive ? "aggressive" : "main";
 }
 
 /* auth X | enc X: the names of the phase's own algorithm tables. */
@@ -1332,8 +1332,8 @@ static int phase_group(struct cur *c, const struct token *kw, void *ctx)
 		return -1;
 	if (!strcmp(v->text, "none")) {
 		if (!ph->quick)
-			return err_at(c, v, "main mode needs a Diffie-Hellman group (%s)",
-				      "modp1024 or better");
+			return err_at(c, v, "%s mode needs a Diffie-Hellman group (%s)",
+				      phase_name(ph), "modp1024 or better");
 		ph->no_group = true;
 	} else if (!(ph->group = ike_group_by_name(v->text))) {
 		return err_at(c, v, "unknown group \"%s\" (%s)", v->text, ike_group_list());
@@ -1449,10 +1449,15 @@ static int phase2_set(struct cur *c, struct phase *ph, struct ike_rule *r)
 	return 0;
 }
 
-/* The phase's options (none: its defaults) into r. */
-static int ike_phase(struct cur *c, bool quick, struct ike_rule *r)
+/*
+ * The phase's options (none: its defaults) into r.  Aggressive mode takes
+ * main mode's: its one proposal names one group, whose KE message 1
+ * already carries (RFC 2409 §5.4).
+ */
+static int ike_phase(struct cur *c, bool quick, bool aggressive, struct ike_rule *r)
 {
-	struct phase ph = { .quick = quick, .life = quick ? IKE_P2_LIFETIME : IKE_P1_LIFETIME };
+	struct phase ph = { .quick = quick, .aggressive = aggressive,
+			    .life = quick ? IKE_P2_LIFETIME : IKE_P1_LIFETIME };
 
 	if (options(c, NULL, phase_opts, &ph))
 		return -1;
@@ -1474,16 +1479,22 @@ struct ike_ctx {
 	struct rule rl;			/* rl.u.ike holds the psk: wiped */
 };
 
+/* main ... | aggressive ...: one of the two, the phase 1 exchange. */
 static int ike_main(struct cur *c, const struct token *kw, void *ctx)
 {
-	(void)kw;
-	return ike_phase(c, false, &((struct ike_ctx *)ctx)->rl.u.ike);
+	struct ike_ctx *x = ctx;
+	bool aggr = keyword(kw) == KW_AGGRESSIVE;
+
+	if (x->h.seen[aggr ? KW_MAIN : KW_AGGRESSIVE])
+		return err_at(c, kw, "main and aggressive: one phase 1 exchange per rule");
+	x->rl.u.ike.p1_exchange = aggr ? IKE_P1_AGGRESSIVE : IKE_P1_MAIN;
+	return ike_phase(c, false, aggr, &x->rl.u.ike);
 }
 
 static int ike_quick(struct cur *c, const struct token *kw, void *ctx)
 {
 	(void)kw;
-	return ike_phase(c, true, &((struct ike_ctx *)ctx)->rl.u.ike);
+	return ike_phase(c, true, false, &((struct ike_ctx *)ctx)->rl.u.ike);
 }
 
 static int ike_psk_opt(struct cur *c, const struct token *kw, void *ctx)
@@ -1524,16 +1535,26 @@ static int ike_dpd(struct cur *c, const struct token *kw, void *ctx)
 	return 0;
 }
 
-static int ike_aggressive(struct cur *c, const struct token *kw, void *ctx)
+/* srcid ID | dstid ID, quoted or not (RFC 2407 §4.6.2.1 types). */
+static int ike_id_opt(struct cur *c, const struct token *kw, void *ctx)
 {
-	(void)ctx;
-	return err_at(c, kw, "aggressive mode is not supported: use main");
+	struct ike_rule *r = &((struct ike_ctx *)ctx)->rl.u.ike;
+	struct token *t = next(c);
+	char why[160];
+
+	if (!t || (t->type != T_STRING && t->type != T_WORD))
+		return err_at(c, t, "%s needs an identity: an FQDN, NAME@DOMAIN or an address",
+			      kw->text);
+	if (ike_id_parse(t->text, keyword(kw) == KW_SRCID ? &r->srcid : &r->dstid, why,
+			 sizeof(why)))
+		return err_at(c, t, "%s: %s", kw->text, why);
+	return 0;
 }
 
-static int ike_ids(struct cur *c, const struct token *kw, void *ctx)
+static int ike_tag(struct cur *c, const struct token *kw, void *ctx)
 {
 	(void)ctx;
-	return err_at(c, kw, "ike: %s is not supported (identities are the addresses)", kw->text);
+	return err_at(c, kw, "ike: tag is not supported");
 }
 
 static int ike_iface(struct cur *c, const struct token *kw, void *ctx)
@@ -1545,8 +1566,8 @@ static int ike_iface(struct cur *c, const struct token *kw, void *ctx)
 static const struct opt ike_opts[KW_MAX] = {
 	[KW_LOCAL] = { opt_local }, [KW_PEER] = { opt_peer }, [KW_MAIN] = { ike_main },
 	[KW_QUICK] = { ike_quick }, [KW_PSK] = { ike_psk_opt }, [KW_DPD] = { ike_dpd },
-	[KW_AGGRESSIVE] = { ike_aggressive, true }, [KW_SRCID] = { ike_ids, true },
-	[KW_DSTID] = { ike_ids, true }, [KW_TAG] = { ike_ids, true },
+	[KW_AGGRESSIVE] = { ike_main }, [KW_SRCID] = { ike_id_opt },
+	[KW_DSTID] = { ike_id_opt }, [KW_TAG] = { ike_tag, true },
 	[KW_INTERFACE] = { ike_iface },
 };
 
@@ -1579,17 +1600,46 @@ static int ike_check_peers(struct cur *c, struct ike_ctx *x)
 	return 0;
 }
 
+static bool id_is_addr(const struct ike_id *id)
+{
+	return id->type == IKE_ID_IPV4_ADDR || id->type == IKE_ID_IPV6_ADDR;
+}
+
+/*
+ * Main Mode with a pre-shared key: the responder must choose the key
+ * before it sees the peer's identity (message 5 is encrypted with it), so
+ * the key is bound to the address and so is the identity (RFC 2409 §5.4).
+ */
+static int ike_check_ids(struct cur *c, struct ike_ctx *x)
+{
+	const struct ike_rule *r = &x->rl.u.ike;
+	const struct token *t = NULL;
+
+	if (r->p1_exchange != IKE_P1_MAIN)
+		return 0;
+	if (r->srcid.type && !id_is_addr(&r->srcid))
+		t = x->h.seen[KW_SRCID];
+	else if (r->dstid.type && !id_is_addr(&r->dstid))
+		t = x->h.seen[KW_DSTID];
+	if (!t)
+		return 0;
+	return err_at(c, t, "%s: main mode with a pre-shared key identifies peers by address (RFC 2409 §5.4): use an address, or aggressive",
+		      t->text);
+}
+
 static int ike_check(struct cur *c, struct ike_ctx *x)
 {
 	struct ike_rule *r = &x->rl.u.ike;
 	uint16_t family;
 
-	if (!x->h.seen[KW_MAIN])
-		ike_phase(c, false, r);
+	if (!x->h.seen[KW_MAIN] && !x->h.seen[KW_AGGRESSIVE])
+		ike_phase(c, false, false, r);
 	if (!x->h.seen[KW_QUICK])
-		ike_phase(c, true, r);
+		ike_phase(c, true, false, r);
 	if (!x->h.seen[KW_PSK])
 		return err_at(c, NULL, "ike rule needs a psk: psk \"secret\" or psk file \"path\"");
+	if (ike_check_ids(c, x))
+		return -1;
 	if (sel_families(c, &x->h) || ike_check_peers(c, x))
 		return -1;
 	if (r->ifindex && r->mode != KIPSEC_MODE_TUNNEL)
@@ -1628,8 +1678,8 @@ static int ike_start(struct cur *c, struct ike_ctx *x)
 /*
  * ike [active|passive|dynamic] [esp] [tunnel|transport] [proto P]
  *     from S [port N] to D [port N] [local A] [peer A]
- *     [main ...] [quick ...] [interface NAME] [dpd delay N [timeout M]]
- *     psk "KEY" | psk file "PATH"
+ *     [main ... | aggressive ...] [quick ...] [srcid ID] [dstid ID]
+ *     [interface NAME] [dpd delay N [timeout M]] psk "KEY" | psk file "PATH"
  */
 static int parse_ike(struct cur *c, struct ruleset *rs, unsigned int line)
 {

@@ -53,10 +53,25 @@ static void print_quoted(FILE *f, const uint8_t *p, size_t n)
 	fputc('"', f);
 }
 
+static void print_id(FILE *f, const char *kw, const struct ike_id *id)
+{
+	char v[IKE_ID_MAX * 4 + 1];
+
+	if (id->type)
+		fprintf(f, " %s \"%s\"", kw, ike_id_value(id, v, sizeof(v)));
+}
+
+void print_ike_warning(FILE *f, const struct ike_rule *r)
+{
+	if (r->p1_exchange == IKE_P1_AGGRESSIVE)
+		fputs("# warning: aggressive mode sends both identities in clear, and anyone who sees the exchange can attack the pre-shared key offline (RFC 2409 §5.4): a long random key, or main mode\n",
+		      f);
+}
+
 /*
  * ike START esp MODE [proto P] from S [port N] to D [port N] [local A]
- *	peer A main auth H enc E group G lifetime N
- *	quick [auth H] enc E group G lifetime N [bytes SIZE]
+ *	peer A main|aggressive auth H enc E group G lifetime N
+ *	quick [auth H] enc E group G lifetime N [bytes SIZE] [srcid "ID"] [dstid "ID"]
  *	[dpd delay N timeout M] [psk "KEY"]
  * Every default is written out; the key only with -k.
  */
@@ -76,7 +91,8 @@ void print_ike_line(FILE *f, const struct ike_rule *r, bool keys)
 	if (r->local.family)
 		fprintf(f, " local %s", kipsec_addr_ntop(&r->local, a, sizeof(a)));
 	fprintf(f, " peer %s", kipsec_addr_ntop(&r->peer, a, sizeof(a)));
-	fprintf(f, " main auth %s enc %s group %s lifetime %u",
+	fprintf(f, " %s auth %s enc %s group %s lifetime %u",
+		r->p1_exchange == IKE_P1_AGGRESSIVE ? "aggressive" : "main",
 		ike_p1_hash_name(r->p1_hash, b1, sizeof(b1)),
 		ike_p1_enc_name(r->p1_enc, r->p1_enc_bits, b2, sizeof(b2)),
 		ike_group_name(r->p1_group, b3, sizeof(b3)), r->p1_lifetime);
@@ -95,6 +111,8 @@ void print_ike_line(FILE *f, const struct ike_rule *r, bool keys)
 			snprintf(ifname, sizeof(ifname), "%u", r->ifindex);
 		fprintf(f, " interface %s", ifname);
 	}
+	print_id(f, "srcid", &r->srcid);
+	print_id(f, "dstid", &r->dstid);
 	if (r->dpd_delay)
 		fprintf(f, " dpd delay %u timeout %u", r->dpd_delay, r->dpd_timeout);
 	if (keys && r->psk_len) {
@@ -150,6 +168,13 @@ static void p1_text(const struct ike_ctl_p1_info *p)
 		printf(" natt port %u nat %s", p->peer_port, nat_where(p));
 	if (p->dpd)
 		fputs(" dpd", stdout);
+	if (p->exchange == IKE_P1_AGGRESSIVE)
+		fputs(" aggressive", stdout);
+	if (p->peer_id.type) {
+		char id[IKE_ID_MAX * 4 + 32];
+
+		printf(" peer-id %s", ike_id_text(&p->peer_id, id, sizeof(id)));
+	}
 	/* Last, where scripts find them. */
 	printf(" cookies %s:%s\n", cookie_text(p->icookie, ic), cookie_text(p->rcookie, rc));
 }
@@ -207,6 +232,12 @@ static void p1_json(struct json *j, const struct ike_ctl_p1_info *p)
 	json_str(j, "auth", ike_p1_hash_name(p->hash, b, sizeof(b)));
 	json_life_ike(j, p->group, p->lifetime, p->created, p->expires);
 	json_bool(j, "dpd", p->dpd);
+	json_str(j, "exchange", p->exchange == IKE_P1_AGGRESSIVE ? "aggressive" : "main");
+	if (p->peer_id.type) {
+		char id[IKE_ID_MAX * 4 + 1];
+
+		json_str(j, "peer_id", ike_id_value(&p->peer_id, id, sizeof(id)));
+	}
 	if (p->natt) {
 		json_obj_begin(j, "natt");
 		json_u64(j, "peer_port", p->peer_port);

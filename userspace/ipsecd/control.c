@@ -265,6 +265,9 @@ static void p1_info(const struct p1sa *p1, struct ike_ctl_p1_info *pi)
 	pi->nat_peer = p1->natt.nat_there;
 	pi->peer_port = p1->peer_port;
 	pi->dpd = p1->dpd.peer;
+	pi->exchange = p1->exchange == ISAKMP_XCHG_AGGR ? IKE_P1_AGGRESSIVE : IKE_P1_MAIN;
+	if (p1->state == P1_ESTABLISHED)
+		pi->peer_id = p1->peer_id;
 }
 
 static void p2_info(const struct p2sa *p2, struct ike_ctl_p2_info *qi)

@@ -26,6 +26,20 @@
  * datagrams a second, seconds, where its message 3 follows its message 1
  * by one round trip.  Only at message 3, whose responder cookie verifies
  * and whose record is found, does the real phase 1 state come to be.
+ *
+ * Aggressive Mode (RFC 2409 §5.4) has no such round trip: message 2
+ * carries the responder's KE and HASH_R, so message 1 costs a
+ * Diffie-Hellman and a phase 1 SA before anything proves the sender
+ * receives at its address.  What bounds it (aggressive.c): a message 1 is
+ * answered only for a peer address and identity an aggressive rule names
+ * (the rest cost a lookup); its repetitions get the stored message 2, no
+ * new Diffie-Hellman; the responder cookie is made here as for Main Mode;
+ * the half-open SAs obey HALF_OPEN_MAX and HALF_OPEN_PER_PEER as the
+ * records do, the oldest making room (a genuine exchange completes in one
+ * round trip); and at most HALF_OPEN_DH_RATE Diffie-Hellman computations a
+ * second are spent on unauthenticated senders (half_open_dh_allowed()),
+ * so a flood costs a bounded share of the CPU, never the established SAs,
+ * DPD or Main Mode.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +118,29 @@ bool cookie_valid(const struct kipsec_addr *peer, uint16_t port, const uint8_t *
 		    !CRYPTO_memcmp(want, rcky, 8))
 			return true;
 	return false;
+}
+
+/* ---- Aggressive Mode's Diffie-Hellman budget ---- */
+
+/* A token bucket: HALF_OPEN_DH_RATE tokens a second, as many at most. */
+static uint64_t dh_tokens_ms = HALF_OPEN_DH_RATE * 1000ULL;	/* tokens, in ms units */
+static uint64_t dh_last;
+
+bool half_open_dh_allowed(void)
+{
+	uint64_t now = now_ms(), cap = HALF_OPEN_DH_RATE * 1000ULL;
+
+	if (now < dh_last)
+		dh_last = now;
+	/* A second refills it all: no product that could overflow. */
+	dh_tokens_ms += now - dh_last >= 1000 ? cap : (now - dh_last) * HALF_OPEN_DH_RATE;
+	if (dh_tokens_ms > cap)
+		dh_tokens_ms = cap;
+	dh_last = now;
+	if (dh_tokens_ms < 1000)
+		return false;
+	dh_tokens_ms -= 1000;
+	return true;
 }
 
 /* ---- the half-open records ---- */
@@ -269,4 +306,5 @@ void half_open_flush(void)
 			rec_free(&recs[i]);
 	OPENSSL_cleanse(secrets, sizeof(secrets));
 	have_secret = false;
+	dh_tokens_ms = HALF_OPEN_DH_RATE * 1000ULL;
 }

@@ -31,6 +31,9 @@ void ike_dispatch(const uint8_t *pkt, size_t len, const struct kipsec_addr *loca
 	case ISAKMP_XCHG_IDPROT:
 		p1_input(&h, pkt, len, local, peer, port, natt);
 		break;
+	case ISAKMP_XCHG_AGGR:
+		am_input(&h, pkt, len, local, peer, port, natt);
+		break;
 	case ISAKMP_XCHG_QUICK: {
 		struct p1sa *p1 = p1_by_cookies(h.icookie, h.rcookie);
 
@@ -46,8 +49,7 @@ void ike_dispatch(const uint8_t *pkt, size_t len, const struct kipsec_addr *loca
 		info_input(&h, pkt, len, local, peer, port, natt);
 		break;
 	default:
-		/* Aggressive Mode and the rest: not offered (RFC 2409 §5.4 is optional). */
 		stats.rx_dropped++;
-		log_drop(ps, "unsupported exchange type (only main, quick and informational)");
+		log_drop(ps, "unsupported exchange type (only main, aggressive, quick and informational)");
 	}
 }

@@ -9,7 +9,8 @@
  *   isakmp.c    payload codec
  *   crypto.c    DH, PRF, ciphers, RFC 2409 key derivation
  *   proposal.c  SA payloads: building ours, choosing from the peer's
- *   phase1.c    Main Mode (RFC 2409 §5)
+ *   phase1.c    Main Mode (RFC 2409 §5), and what Aggressive Mode shares with it
+ *   aggressive.c  Aggressive Mode (RFC 2409 §5.4)
  *   cookie.c    responder cookies, half-open records (RFC 2408 §2.5.3)
  *   natt.c      NAT traversal: detection, floating, keepalives (RFC 3947/3948)
  *   dpd.c       dead peer detection (RFC 3706), INITIAL-CONTACT (RFC 2407)
@@ -108,6 +109,7 @@ extern bool stopping;
 /* ---- rules (rule.c) ---- */
 
 struct bypass;
+struct p1sa;
 
 struct rule {
 	struct list node;
@@ -130,6 +132,15 @@ struct rule *rule_by_policy(uint32_t pol_id);
 struct rule *rule_by_id(uint32_t id);
 /* The rule whose PSK and phase 1 proposal serve this pair of addresses. */
 struct rule *rule_for_peer(const struct kipsec_addr *local, const struct kipsec_addr *peer);
+/*
+ * A responder's rule for a phase 1 (exchange IKE_P1_*) from peer: the
+ * first whose dstid admits id (NULL: Main Mode, the ID comes later).
+ * NULL with *why set when there is none.
+ */
+struct rule *rule_for_p1(const struct kipsec_addr *local, const struct kipsec_addr *peer,
+			 uint8_t exchange, const struct ike_id *id, char *why, size_t len);
+/* Whether a phase 2 of rule r may run under p1: same exchange, key and identity. */
+bool rule_fits_p1(const struct rule *r, const struct p1sa *p1);
 /* Start phase 2 (and phase 1 first when needed) for a rule. */
 void rule_negotiate(struct rule *r, const char *why);
 /* A phase 1 SA to this peer is up: run the phase 2s waiting for it. */
@@ -165,6 +176,7 @@ struct natt {
 
 struct p1sa;
 struct p2sa;
+struct p1_choice;
 
 extern uint16_t natt_port;		/* 4500 unless -P */
 extern unsigned int natt_keepalive_s;	/* 20 unless -K; 0: none */
@@ -232,6 +244,8 @@ enum p1_state {
 	P1_I_MM5,	/* sent 5, waiting for 6 */
 	P1_R_MM2,	/* responder: sent 2, waiting for 3 */
 	P1_R_MM4,	/* sent 4, waiting for 5 */
+	P1_I_AM1,	/* aggressive mode initiator: sent message 1, waiting for 2 */
+	P1_R_AM2,	/* aggressive mode responder: sent 2, waiting for 3 */
 	P1_ESTABLISHED,
 	P1_DEAD,
 };
@@ -254,6 +268,10 @@ struct p1sa {
 	uint16_t peer_port;
 	uint8_t icky[8], rcky[8];
 	uint32_t rule_id;		/* the rule that gave the PSK and proposal */
+	uint8_t exchange;		/* ISAKMP_XCHG_IDPROT or ISAKMP_XCHG_AGGR */
+	struct ike_id srcid, dstid;	/* the rule's: ours to send, the peer's to require */
+	struct ike_id peer_id;		/* what the peer's ID said (verified once established) */
+	struct buf idi_b;		/* aggressive mode responder: IDii_b, for HASH_I */
 	uint8_t psk[IKE_PSK_MAX];
 	size_t psk_len;
 	/* What we offer or accept, and what was agreed. */
@@ -294,6 +312,58 @@ const char *p1_state_name(enum p1_state s);
 
 void p1_initiate(struct rule *r);
 void p1_timer_init(struct p1sa *p1);
+
+/*
+ * What Main Mode (phase1.c) and Aggressive Mode (aggressive.c) share: the
+ * messages' header, sending, key derivation, HASH_I/HASH_R, identities.
+ * Those that can fail end the negotiation on failure (p1_fail: the one
+ * log line, the SA freed) and return -1.
+ */
+const char *p1_exchange_name(const struct p1sa *p1);
+void __attribute__((format(printf, 2, 3))) p1_fail(struct p1sa *p1, const char *fmt, ...);
+/* A responder's failure before it has an SA (rate-limited: anyone can cause it). */
+void p1_r_fail_log(const char *peer, const char *exchange, const char *cause);
+void p1_hdr(const struct p1sa *p1, struct isakmp_hdr *h, uint8_t exchange, uint32_t msgid);
+/* Sends, keeps it for retransmission, arms the timer. */
+void p1_send_and_wait(struct p1sa *p1, struct buf *b);
+bool p1_same_packet(const struct buf *b, const uint8_t *pkt, size_t len);
+/* The rule's phase 1 settings, identities and PSK into p1, a copy of its own. */
+void p1_take_rule(struct p1sa *p1, const struct rule *r);
+/* An initiator's SA for rule r: its cookie, its SAi_b; NULL on failure. */
+struct p1sa *p1_initiator_new(const struct rule *r);
+/* A responder's SA for a message 1 from peer:port (natt: on the NAT-T port). */
+void p1_responder_init(struct p1sa *p1, const uint8_t *icky, const struct kipsec_addr *local,
+		       const struct kipsec_addr *peer, uint16_t port, bool natt,
+		       const struct rule *r);
+/* Chooses from an SA payload body what p1 accepts; 0, or a notify type and why. */
+int p1_choose_body(const struct p1sa *p1, const uint8_t *sai, size_t len, struct p1_choice *c,
+		   char *why, size_t wlen);
+/* The responder's SA payload of message 2: exactly the one transform of ours. */
+int p1_take_choice(struct p1sa *p1, const struct isakmp_msg *m);
+int p1_make_dh(struct p1sa *p1, uint8_t *pub);
+int p1_take_ke_nonce(struct p1sa *p1, const struct isakmp_msg *m, uint8_t *gx, uint8_t *nonce,
+		     size_t *nonce_len);
+/* SKEYID and the rest (RFC 2409 §5); the phase 1 IV (Appendix B). */
+int p1_derive(struct p1sa *p1);
+/* Our ID payload body: the rule's srcid, else our address (RFC 2407 §4.6.2). */
+void p1_put_id(struct buf *b, const struct p1sa *p1);
+/* HASH_I (of_initiator) or HASH_R over the ID payload body id (RFC 2409 §5). */
+int p1_auth_hash(const struct p1sa *p1, bool of_initiator, const uint8_t *id, size_t id_len,
+		 uint8_t *out);
+/* The peer's ID against the rule (dstid, or in Main Mode its address): 0, or -1 and why. */
+int p1_check_id(struct p1sa *p1, const struct payload *pl, char *why, size_t len);
+/* A responder that cannot read the initiator: AUTHENTICATION-FAILED in clear. */
+void p1_auth_failed_notify(const struct p1sa *p1);
+void p1_established(struct p1sa *p1);
+/* Responder SAs not yet established: all of them, and *of_peer of peer's. */
+unsigned int p1_half_open(const struct kipsec_addr *peer, unsigned int *of_peer);
+
+/* ---- Aggressive Mode (aggressive.c), RFC 2409 §5.4 ---- */
+
+void am_initiate(struct rule *r);
+void am_input(const struct isakmp_hdr *h, const uint8_t *pkt, size_t len,
+	      const struct kipsec_addr *local, const struct kipsec_addr *peer, uint16_t port,
+	      bool natt);
 void p1_input(const struct isakmp_hdr *h, const uint8_t *pkt, size_t len,
 	      const struct kipsec_addr *local, const struct kipsec_addr *peer, uint16_t port,
 	      bool natt);
@@ -337,6 +407,14 @@ void p1_notified(struct p1sa *p1, uint16_t type);
 #define HALF_OPEN_PER_PEER	16
 #define HALF_OPEN_BYTES		(1024 * 1024)
 #define HALF_OPEN_SAI_MAX	8192
+
+/*
+ * Aggressive Mode's responder computes Diffie-Hellman for a message 1,
+ * before anything shows the sender receives at its address: at most
+ * HALF_OPEN_DH_RATE a second of them, in bursts of as many (cookie.c).
+ */
+#define HALF_OPEN_DH_RATE	20
+bool half_open_dh_allowed(void);
 
 /* CKY-R for a message 1 from peer:port with CKY-I icky (8 bytes each). */
 int cookie_make(const struct kipsec_addr *peer, uint16_t port, const uint8_t *icky,

@@ -32,14 +32,24 @@ static const char *role(const struct p1sa *p1)
 	return p1->initiator ? "initiator" : "responder";
 }
 
+const char *p1_exchange_name(const struct p1sa *p1)
+{
+	return p1->exchange == ISAKMP_XCHG_AGGR ? "aggressive mode" : "main mode";
+}
+
+void p1_r_fail_log(const char *peer, const char *exchange, const char *cause)
+{
+	log_limited(LOG_L_ERR, "phase 1 responder failure",
+		    "peer %s: phase 1 (%s, responder) failed: %s", peer, exchange, cause);
+}
+
 static void r_fail_log(const char *peer, const char *cause)
 {
-	log_limited(LOG_L_ERR, "main mode responder failure",
-		    "peer %s: phase 1 (main mode, responder) failed: %s", peer, cause);
+	p1_r_fail_log(peer, "main mode", cause);
 }
 
 /* The one line of a failed negotiation (see log.h); frees the SA. */
-static void __attribute__((format(printf, 2, 3))) p1_fail(struct p1sa *p1, const char *fmt, ...)
+void p1_fail(struct p1sa *p1, const char *fmt, ...)
 {
 	char cause[768], peer[KIPSEC_ADDR_STRLEN];
 	va_list ap;
@@ -50,9 +60,10 @@ static void __attribute__((format(printf, 2, 3))) p1_fail(struct p1sa *p1, const
 	addr_text(&p1->peer, peer, sizeof(peer));
 	/* Anyone who receives at an address can make a responder fail. */
 	if (p1->initiator)
-		log_err("peer %s: phase 1 (main mode, %s) failed: %s", peer, role(p1), cause);
+		log_err("peer %s: phase 1 (%s, %s) failed: %s", peer, p1_exchange_name(p1), role(p1),
+			cause);
 	else
-		r_fail_log(peer, cause);
+		p1_r_fail_log(peer, p1_exchange_name(p1), cause);
 	stats.p1_failed++;
 	if (p1->initiator)
 		rules_p1_failed(&p1->local, &p1->peer);
@@ -76,7 +87,7 @@ void p1_send(struct p1sa *p1, struct buf *b)
 	p1_send_peer(p1, p1->out.p, p1->out.len);
 }
 
-static void send_and_wait(struct p1sa *p1, struct buf *b)
+void p1_send_and_wait(struct p1sa *p1, struct buf *b)
 {
 	p1_send(p1, b);
 	p1->tries = 0;
@@ -99,6 +110,7 @@ static void p1_timer(struct timer *t)
 			p1_state_name(p1->state), p1->tries,
 			p1->state == P1_I_MM5 ? "a wrong pre-shared key on either side is the usual cause" :
 			p1->state == P1_I_MM1 ? "is the peer running, with an ike rule for us?" :
+			p1->state == P1_I_AM1 ? "is the peer running, with an aggressive mode rule for us?" :
 			"the peer went away");
 		return;
 	}
@@ -109,7 +121,7 @@ static void p1_timer(struct timer *t)
 	timer_arm(&p1->timer, (uint64_t)RETRANSMIT_FIRST_MS << p1->tries);
 }
 
-static void hdr_of(const struct p1sa *p1, struct isakmp_hdr *h, uint8_t exchange, uint32_t msgid)
+void p1_hdr(const struct p1sa *p1, struct isakmp_hdr *h, uint8_t exchange, uint32_t msgid)
 {
 	memset(h, 0, sizeof(*h));
 	memcpy(h->icookie, p1->icky, 8);
@@ -123,7 +135,7 @@ void p1_hash_msg_begin(struct msgb *m, const struct p1sa *p1, uint8_t exchange, 
 	struct isakmp_hdr h;
 	size_t off;
 
-	hdr_of(p1, &h, exchange, msgid);
+	p1_hdr(p1, &h, exchange, msgid);
 	msgb_init(m, &h);
 	off = msgb_begin(m, ISAKMP_NP_HASH);
 	buf_zero(&m->b, p1->k.prf_len);
@@ -137,14 +149,14 @@ static void send_ke_nonce(struct p1sa *p1, const uint8_t *gx, const uint8_t *non
 	struct isakmp_hdr h;
 	struct msgb out = MSGB_INIT;
 
-	hdr_of(p1, &h, ISAKMP_XCHG_IDPROT, 0);
+	p1_hdr(p1, &h, ISAKMP_XCHG_IDPROT, 0);
 	msgb_init(&out, &h);
 	msgb_payload(&out, ISAKMP_NP_KE, gx, p1->gx_len);
 	msgb_payload(&out, ISAKMP_NP_NONCE, nonce, NONCE_LEN);
 	natt_put_natd(p1, &out);
 	msgb_finish(&out);
 	p1->state = next;
-	send_and_wait(p1, &out.b);
+	p1_send_and_wait(p1, &out.b);
 }
 
 /* ---- encryption (RFC 2409 Appendix B) ---- */
@@ -195,22 +207,27 @@ int p1_decrypt(struct p1sa *p1, const uint8_t *pkt, size_t len, uint8_t *iv, str
 
 /* ---- identities and hashes ---- */
 
-static void put_id(struct buf *b, const struct kipsec_addr *a)
+/* Our ID payload's body: the rule's srcid, else our address. */
+void p1_put_id(struct buf *b, const struct p1sa *p1)
 {
+	const struct kipsec_addr *a = &p1->local;
 	bool v6 = a->family == AF_INET6;
 
-	buf_put8(b, v6 ? ID_IPV6_ADDR : ID_IPV4_ADDR);
+	buf_put8(b, p1->srcid.type ? p1->srcid.type : v6 ? ID_IPV6_ADDR : ID_IPV4_ADDR);
 	/* RFC 2407 §4.6.2: protocol and port zero in phase 1 (or UDP/500). */
 	buf_put8(b, 0);
 	buf_put16(b, 0);
-	buf_put(b, a->u.bytes, v6 ? 16 : 4);
+	if (p1->srcid.type)
+		buf_put(b, p1->srcid.data, p1->srcid.len);
+	else
+		buf_put(b, a->u.bytes, v6 ? 16 : 4);
 }
 
 /*
  * HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b)
  * HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b)
  */
-static int auth_hash(const struct p1sa *p1, bool of_initiator, const uint8_t *id, size_t id_len,
+int p1_auth_hash(const struct p1sa *p1, bool of_initiator, const uint8_t *id, size_t id_len,
 		     uint8_t *out)
 {
 	struct iov v[6];
@@ -242,13 +259,13 @@ static int id_hash_msg(struct p1sa *p1, bool initiator, struct msgb *out)
 	struct buf idb = BUF_INIT;
 	struct isakmp_hdr h;
 
-	put_id(&idb, &p1->local);
-	if (idb.err || auth_hash(p1, initiator, idb.p, idb.len, hash)) {
+	p1_put_id(&idb, p1);
+	if (idb.err || p1_auth_hash(p1, initiator, idb.p, idb.len, hash)) {
 		buf_free(&idb);
 		p1_fail(p1, "cannot compute %s", initiator ? "HASH_I" : "HASH_R");
 		return -1;
 	}
-	hdr_of(p1, &h, ISAKMP_XCHG_IDPROT, 0);
+	p1_hdr(p1, &h, ISAKMP_XCHG_IDPROT, 0);
 	msgb_init(out, &h);
 	msgb_payload(out, ISAKMP_NP_ID, idb.p, idb.len);
 	msgb_payload(out, ISAKMP_NP_HASH, hash, p1->k.prf_len);
@@ -262,39 +279,71 @@ static int id_hash_msg(struct p1sa *p1, bool initiator, struct msgb *out)
 	return 0;
 }
 
-/* The peer's identity must be its address: the PSK was chosen by it. */
-static int check_id(struct p1sa *p1, const struct payload *pl)
+/* Main Mode without dstid: the ID must be the address the PSK was chosen by. */
+static int check_id_addr(const struct p1sa *p1, const struct isakmp_id *id, char *why,
+			 size_t len)
 {
-	struct isakmp_id id;
 	char want[KIPSEC_ADDR_STRLEN], got[KIPSEC_ADDR_STRLEN];
 	struct kipsec_addr a = { 0 };
 
-	if (isakmp_parse_id(pl, &id))
-		return -1;
-	if ((id.type == ID_IPV4_ADDR && id.len == 4) || (id.type == ID_IPV6_ADDR && id.len == 16)) {
-		a.family = id.type == ID_IPV4_ADDR ? AF_INET : AF_INET6;
-		memcpy(a.u.bytes, id.data, id.len);
-		if (kipsec_addr_eq(&a, &p1->peer))
-			return 0;
-		/* RFC 3947 §1: behind a NAT, the ID is the peer's own (private) address. */
-		if (p1->natt.nat_there) {
-			log_info("peer %s: identifies as %s, its address behind the NAT (RFC 3947)",
-				 addr_text(&p1->peer, want, sizeof(want)),
-				 addr_text(&a, got, sizeof(got)));
-			return 0;
-		}
-		p1_fail(p1, "the peer identifies as %s, but its address is %s (ID must be the address)",
-			addr_text(&a, got, sizeof(got)), addr_text(&p1->peer, want, sizeof(want)));
+	if (id->type != ID_IPV4_ADDR && id->type != ID_IPV6_ADDR) {
+		snprintf(why, len, "the peer identifies as %s: main mode with a pre-shared key takes only its address (RFC 2409 §5.4)",
+			 ike_id_text(&p1->peer_id, got, sizeof(got)));
 		return -1;
 	}
-	p1_fail(p1, "the peer's identity is of type %u: only IP addresses (types 1 and 5) are supported",
-		id.type);
+	a.family = id->type == ID_IPV4_ADDR ? AF_INET : AF_INET6;
+	memcpy(a.u.bytes, id->data, id->len);
+	if (kipsec_addr_eq(&a, &p1->peer))
+		return 0;
+	/* RFC 3947 §1: behind a NAT, the ID is the peer's own (private) address. */
+	if (p1->natt.nat_there) {
+		log_info("peer %s: identifies as %s, its address behind the NAT (RFC 3947)",
+			 addr_text(&p1->peer, want, sizeof(want)), addr_text(&a, got, sizeof(got)));
+		return 0;
+	}
+	snprintf(why, len, "the peer identifies as %s, but its address is %s (ID must be the address)",
+		 addr_text(&a, got, sizeof(got)), addr_text(&p1->peer, want, sizeof(want)));
 	return -1;
+}
+
+/*
+ * The peer's identity, kept in p1->peer_id: the rule's dstid when it has
+ * one; else, in Main Mode, its address (the PSK was chosen by it); in
+ * Aggressive Mode any identity we know.  Returns 0, or -1 with why.
+ */
+int p1_check_id(struct p1sa *p1, const struct payload *pl, char *why, size_t len)
+{
+	char got[IKE_ID_MAX * 4 + 32], want[IKE_ID_MAX * 4 + 32];
+	struct isakmp_id id;
+
+	if (isakmp_parse_id(pl, &id)) {
+		snprintf(why, len, "malformed ID payload");
+		return -1;
+	}
+	if (!ike_id_sane(id.type, id.len)) {
+		snprintf(why, len, "the peer's identity is of type %u (%zu bytes): only addresses, FQDNs and user FQDNs (types 1, 2, 3, 5) are supported",
+			 id.type, id.len);
+		return -1;
+	}
+	p1->peer_id.type = id.type;
+	p1->peer_id.len = (uint8_t)id.len;
+	memcpy(p1->peer_id.data, id.data, id.len);
+	if (p1->dstid.type) {
+		if (ike_id_match(&p1->dstid, id.type, id.data, id.len))
+			return 0;
+		snprintf(why, len, "the peer identifies as %s, our rule requires dstid %s",
+			 ike_id_text(&p1->peer_id, got, sizeof(got)),
+			 ike_id_text(&p1->dstid, want, sizeof(want)));
+		return -1;
+	}
+	if (p1->exchange == ISAKMP_XCHG_AGGR)
+		return 0;
+	return check_id_addr(p1, &id, why, len);
 }
 
 /* ---- key exchange ---- */
 
-static int make_dh(struct p1sa *p1, uint8_t *pub)
+int p1_make_dh(struct p1sa *p1, uint8_t *pub)
 {
 	p1->dh = dh_new(p1->group);
 	if (!p1->dh || dh_public(p1->dh, pub)) {
@@ -306,8 +355,8 @@ static int make_dh(struct p1sa *p1, uint8_t *pub)
 }
 
 /* KE and nonce of the peer, length checked. */
-static int take_ke_nonce(struct p1sa *p1, const struct isakmp_msg *m, uint8_t *gx, uint8_t *nonce,
-			 size_t *nonce_len)
+int p1_take_ke_nonce(struct p1sa *p1, const struct isakmp_msg *m, uint8_t *gx, uint8_t *nonce,
+		     size_t *nonce_len)
 {
 	const struct payload *ke = isakmp_find(m, ISAKMP_NP_KE);
 	const struct payload *n = isakmp_find(m, ISAKMP_NP_NONCE);
@@ -334,7 +383,7 @@ static int take_ke_nonce(struct p1sa *p1, const struct isakmp_msg *m, uint8_t *g
 	return 0;
 }
 
-static int derive(struct p1sa *p1)
+int p1_derive(struct p1sa *p1)
 {
 	uint8_t gxy[DH_MAX];
 	size_t gxy_len;
@@ -360,9 +409,9 @@ static int derive(struct p1sa *p1)
 	return 0;
 }
 
-static void established(struct p1sa *p1)
+void p1_established(struct p1sa *p1)
 {
-	char peer[KIPSEC_ADDR_STRLEN], algs[128];
+	char peer[KIPSEC_ADDR_STRLEN], algs[128], id[IKE_ID_MAX * 4 + 32];
 
 	p1->state = P1_ESTABLISHED;
 	p1->established = time(NULL);
@@ -370,8 +419,10 @@ static void established(struct p1sa *p1)
 	/* The PSK is no longer needed: SKEYID is derived. */
 	explicit_bzero(p1->psk, sizeof(p1->psk));
 	buf_free(&p1->sai_b);
-	log_info("peer %s: phase 1 SA %08x established as %s (%s, lifetime %u s%s) in %llu ms",
-		 addr_text(&p1->peer, peer, sizeof(peer)), p1->id, role(p1),
+	buf_free(&p1->idi_b);
+	log_info("peer %s: phase 1 SA %08x established as %s (%s, peer id %s, %s, lifetime %u s%s) in %llu ms",
+		 addr_text(&p1->peer, peer, sizeof(peer)), p1->id, role(p1), p1_exchange_name(p1),
+		 ike_id_text(&p1->peer_id, id, sizeof(id)),
 		 p1_alg_text(p1->enc, p1->enc_bits, p1->hash, p1->group, algs, sizeof(algs)),
 		 p1->lifetime, p1->dpd.peer ? ", peer does DPD" : "",
 		 (unsigned long long)(now_ms() - p1->started_ms));
@@ -386,9 +437,25 @@ static void established(struct p1sa *p1)
  * the rule may go while the SA lives.  Alike phase2.c's take_rule by shape
  * only (other fields, another struct); kept apart on purpose.
  */
-static void take_rule(struct p1sa *p1, const struct rule *r)
+void p1_responder_init(struct p1sa *p1, const uint8_t *icky, const struct kipsec_addr *local,
+		       const struct kipsec_addr *peer, uint16_t port, bool natt,
+		       const struct rule *r)
+{
+	p1->local = *local;
+	p1->peer = *peer;
+	p1->peer_port = port;
+	p1->natt.floated = natt;
+	memcpy(p1->icky, icky, 8);
+	p1_take_rule(p1, r);
+}
+
+void p1_take_rule(struct p1sa *p1, const struct rule *r)
 {
 	p1->rule_id = r->id;
+	p1->exchange = r->conf.p1_exchange == IKE_P1_AGGRESSIVE ? ISAKMP_XCHG_AGGR :
+		       ISAKMP_XCHG_IDPROT;
+	p1->srcid = r->conf.srcid;
+	p1->dstid = r->conf.dstid;
 	p1->enc = r->conf.p1_enc;
 	p1->enc_bits = r->conf.p1_enc_bits;
 	p1->hash = r->conf.p1_hash;
@@ -400,25 +467,39 @@ static void take_rule(struct p1sa *p1, const struct rule *r)
 
 /* ---- initiator ---- */
 
-void p1_initiate(struct rule *r)
+struct p1sa *p1_initiator_new(const struct rule *r)
 {
 	struct p1sa *p1 = p1_new(true);
+
+	if (!p1)
+		return NULL;
+	p1->local = r->conf.local;
+	p1->peer = r->conf.peer;
+	p1->peer_port = ike_port;
+	p1_take_rule(p1, r);
+	if (random_bytes(p1->icky, 8)) {
+		p1_fail(p1, "no random bytes");
+		return NULL;
+	}
+	p1_proposal(&p1->sai_b, p1);
+	return p1;
+}
+
+void p1_initiate(struct rule *r)
+{
+	struct p1sa *p1;
 	char peer[KIPSEC_ADDR_STRLEN];
 	struct isakmp_hdr h;
 	struct msgb m = MSGB_INIT;
 
-	if (!p1)
-		return;
-	p1->local = r->conf.local;
-	p1->peer = r->conf.peer;
-	p1->peer_port = ike_port;
-	take_rule(p1, r);
-	if (random_bytes(p1->icky, 8)) {
-		p1_fail(p1, "no random bytes");
+	if (r->conf.p1_exchange == IKE_P1_AGGRESSIVE) {
+		am_initiate(r);
 		return;
 	}
-	p1_proposal(&p1->sai_b, p1);
-	hdr_of(p1, &h, ISAKMP_XCHG_IDPROT, 0);
+	p1 = p1_initiator_new(r);
+	if (!p1)
+		return;
+	p1_hdr(p1, &h, ISAKMP_XCHG_IDPROT, 0);
 	msgb_init(&m, &h);
 	msgb_payload(&m, ISAKMP_NP_SA, p1->sai_b.p, p1->sai_b.len);
 	/* RFC 3947 §3.1: we can do NAT traversal, every variant of it. */
@@ -428,20 +509,19 @@ void p1_initiate(struct rule *r)
 	msgb_finish(&m);
 	p1->state = P1_I_MM1;
 	log_info("peer %s: phase 1 (main mode) started as initiator", addr_text(&p1->peer, peer, sizeof(peer)));
-	send_and_wait(p1, &m.b);
+	p1_send_and_wait(p1, &m.b);
 }
 
-static void i_mm2(struct p1sa *p1, const struct isakmp_msg *m)
+int p1_take_choice(struct p1sa *p1, const struct isakmp_msg *m)
 {
 	const struct payload *pl = isakmp_find(m, ISAKMP_NP_SA);
-	uint8_t gx[DH_MAX];
 	struct isakmp_sa sa;
 	struct p1_choice c;
 	char ours[128], theirs[128];
 
 	if (!pl || isakmp_parse_sa(pl->body, pl->len, &sa)) {
 		p1_fail(p1, "message 2: %s", pl ? isakmp_error : "no SA payload");
-		return;
+		return -1;
 	}
 	/* RFC 2409 §5: exactly the one transform chosen from ours. */
 	if (sa.np != 1 || sa.p[0].nt != 1 || sa.p[0].proto != PROTO_ISAKMP ||
@@ -452,13 +532,22 @@ static void i_mm2(struct p1sa *p1, const struct isakmp_msg *m)
 		p1_fail(p1, "the peer chose what we did not offer: we offered %s, it chose %s",
 			p1_alg_text(p1->enc, p1->enc_bits, p1->hash, p1->group, ours, sizeof(ours)),
 			p1_alg_text(c.enc, c.enc_bits, c.hash, c.group, theirs, sizeof(theirs)));
-		return;
+		return -1;
 	}
 	if (c.life_secs && c.life_secs < p1->lifetime)
 		p1->lifetime = c.life_secs;
+	return 0;
+}
+
+static void i_mm2(struct p1sa *p1, const struct isakmp_msg *m)
+{
+	uint8_t gx[DH_MAX];
+
+	if (p1_take_choice(p1, m))
+		return;
 	p1->natt.variant = natt_vid_variant(m);
 	p1->dpd.peer = dpd_vid_seen(m);
-	if (make_dh(p1, gx))
+	if (p1_make_dh(p1, gx))
 		return;
 	memcpy(p1->gxi, gx, p1->gx_len);
 	p1->ni_len = NONCE_LEN;
@@ -473,7 +562,7 @@ static void i_mm4(struct p1sa *p1, const struct isakmp_msg *m)
 {
 	struct msgb out = MSGB_INIT;
 
-	if (take_ke_nonce(p1, m, p1->gxr, p1->nr, &p1->nr_len) || derive(p1))
+	if (p1_take_ke_nonce(p1, m, p1->gxr, p1->nr, &p1->nr_len) || p1_derive(p1))
 		return;
 	if (natt_check_natd(p1, m, p1->peer_port)) {
 		p1_fail(p1, "message 4: a NAT-D payload of the wrong size, or only one");
@@ -484,7 +573,7 @@ static void i_mm4(struct p1sa *p1, const struct isakmp_msg *m)
 	if (id_hash_msg(p1, true, &out))
 		return;
 	p1->state = P1_I_MM5;
-	send_and_wait(p1, &out.b);
+	p1_send_and_wait(p1, &out.b);
 }
 
 /*
@@ -492,7 +581,7 @@ static void i_mm4(struct p1sa *p1, const struct isakmp_msg *m)
  * AUTHENTICATION-FAILED in clear (RFC 2408 §4.8), which only ends the
  * initiator's wait (see p1_notified()).
  */
-static void auth_failed_notify(const struct p1sa *p1)
+void p1_auth_failed_notify(const struct p1sa *p1)
 {
 	if (!p1->initiator)
 		info_notify_plain(p1->icky, p1->rcky, &p1->local, &p1->peer, p1->peer_port,
@@ -528,6 +617,7 @@ static int verify_auth(struct p1sa *p1, const uint8_t *pkt, size_t len, bool of_
 {
 	const struct payload *id, *hp;
 	uint8_t want[IKE_HASH_MAX], iv[IKE_BLOCK_MAX];
+	char why[IKE_ID_MAX * 8 + 128];
 	struct isakmp_msg m;
 	struct buf plain = BUF_INIT;
 	int r = -1;
@@ -543,7 +633,7 @@ static int verify_auth(struct p1sa *p1, const uint8_t *pkt, size_t len, bool of_
 			r = 1;
 			goto out;
 		}
-		auth_failed_notify(p1);
+		p1_auth_failed_notify(p1);
 		p1_fail(p1, "authentication failed: message %d does not decrypt to valid payloads (%s): the pre-shared keys differ",
 			of_initiator ? 5 : 6, isakmp_error);
 		goto out;
@@ -558,7 +648,7 @@ static int verify_auth(struct p1sa *p1, const uint8_t *pkt, size_t len, bool of_
 		p1_fail(p1, "message %d without %s payload", of_initiator ? 5 : 6, id ? "HASH" : "ID");
 		goto out;
 	}
-	if (auth_hash(p1, of_initiator, id->body, id->len, want)) {
+	if (p1_auth_hash(p1, of_initiator, id->body, id->len, want)) {
 		p1_fail(p1, "cannot compute %s", of_initiator ? "HASH_I" : "HASH_R");
 		goto out;
 	}
@@ -567,13 +657,15 @@ static int verify_auth(struct p1sa *p1, const uint8_t *pkt, size_t len, bool of_
 			r = 1;
 			goto out;
 		}
-		auth_failed_notify(p1);
+		p1_auth_failed_notify(p1);
 		p1_fail(p1, "authentication failed: %s did not verify: the pre-shared keys differ",
 			of_initiator ? "HASH_I" : "HASH_R");
 		goto out;
 	}
-	if (check_id(p1, id))
+	if (p1_check_id(p1, id, why, sizeof(why))) {
+		p1_fail(p1, "%s", why);
 		goto out;
+	}
 	ic_check(p1, &m);
 	memcpy(p1->iv, iv, sizeof(iv));
 	r = 0;
@@ -591,7 +683,7 @@ static void i_mm6(struct p1sa *p1, const uint8_t *pkt, size_t len, uint16_t port
 	buf_put(&p1->in, pkt, len);
 	timer_stop(&p1->timer);
 	buf_free(&p1->out);
-	established(p1);
+	p1_established(p1);
 }
 
 /* ---- responder ---- */
@@ -606,8 +698,8 @@ static void i_mm6(struct p1sa *p1, const uint8_t *pkt, size_t len, uint16_t port
  */
 
 /* Chooses from the SA payload body sai what p1's rule accepts; 0 or a notify type. */
-static int r_choose(const struct p1sa *p1, const uint8_t *sai, size_t len, struct p1_choice *c,
-		    char *why, size_t wlen)
+int p1_choose_body(const struct p1sa *p1, const uint8_t *sai, size_t len, struct p1_choice *c,
+		   char *why, size_t wlen)
 {
 	struct isakmp_sa *sa = malloc(sizeof(*sa));
 	int notify;
@@ -633,7 +725,7 @@ static void r_send_mm2(const struct p1sa *p1, const struct p1_choice *c, uint8_t
 	struct msgb out = MSGB_INIT;
 	size_t off;
 
-	hdr_of(p1, &h, ISAKMP_XCHG_IDPROT, 0);
+	p1_hdr(p1, &h, ISAKMP_XCHG_IDPROT, 0);
 	msgb_init(&out, &h);
 	off = msgb_begin(&out, ISAKMP_NP_SA);
 	p1_accept_body(&out.b, c);
@@ -661,10 +753,10 @@ static void r_mm1(const struct isakmp_hdr *h, const struct isakmp_msg *m,
 	int notify, known;
 
 	addr_text(peer, ps, sizeof(ps));
-	r = rule_for_peer(local, peer);
+	r = rule_for_p1(local, peer, IKE_P1_MAIN, NULL, why, sizeof(why));
 	if (!r) {
 		stats.rx_dropped++;
-		log_drop(ps, "main mode request with no ike rule for that peer");
+		log_drop(ps, why);
 		return;
 	}
 	if (!pl) {
@@ -672,13 +764,8 @@ static void r_mm1(const struct isakmp_hdr *h, const struct isakmp_msg *m,
 		log_drop(ps, "main mode message 1 without SA payload");
 		return;
 	}
-	p1.local = *local;
-	p1.peer = *peer;
-	p1.peer_port = port;
-	p1.natt.floated = natt;
-	memcpy(p1.icky, h->icookie, 8);
-	take_rule(&p1, r);
-	notify = r_choose(&p1, pl->body, pl->len, &c, why, sizeof(why));
+	p1_responder_init(&p1, h->icookie, local, peer, port, natt, r);
+	notify = p1_choose_body(&p1, pl->body, pl->len, &c, why, sizeof(why));
 	if (notify) {
 		info_notify_plain(h->icookie, h->rcookie, local, peer, port, natt, (uint16_t)notify);
 		stats.p1_failed++;
@@ -706,7 +793,7 @@ out:
 }
 
 /* Half-open phase 1 SAs as responder: all of them, and those of peer. */
-static unsigned int half_open(const struct kipsec_addr *peer, unsigned int *of_peer)
+unsigned int p1_half_open(const struct kipsec_addr *peer, unsigned int *of_peer)
 {
 	struct list *pos, *tmp;
 	unsigned int n = 0;
@@ -740,25 +827,20 @@ static struct p1sa *r_mm3_state(const struct isakmp_hdr *h, const struct kipsec_
 	int notify;
 
 	addr_text(peer, ps, sizeof(ps));
-	if (half_open(peer, &of_peer) >= HALF_OPEN_MAX || of_peer >= HALF_OPEN_PER_PEER) {
+	if (p1_half_open(peer, &of_peer) >= HALF_OPEN_MAX || of_peer >= HALF_OPEN_PER_PEER) {
 		stats.rx_dropped++;
 		log_drop(ps, "main mode message 3 while too many negotiations are half open");
 		return NULL;
 	}
-	r = rule_for_peer(local, peer);
+	r = rule_for_p1(local, peer, IKE_P1_MAIN, NULL, why, sizeof(why));
 	p1 = r ? p1_new(false) : NULL;
 	if (!p1) {
 		stats.rx_dropped++;
 		log_drop(ps, "main mode message 3 with no ike rule for that peer");
 		return NULL;
 	}
-	p1->local = *local;
-	p1->peer = *peer;
-	p1->peer_port = port;
-	p1->natt.floated = natt;
-	memcpy(p1->icky, h->icookie, 8);
+	p1_responder_init(p1, h->icookie, local, peer, port, natt, r);
 	memcpy(p1->rcky, h->rcookie, 8);
-	take_rule(p1, r);
 	p1->dpd.peer = half_open_marks(peer, p1->icky, p1->rcky) & HALF_OPEN_DPD;
 	if (half_open_take(peer, p1->icky, p1->rcky, &p1->sai_b)) {
 		p1_free(p1);
@@ -766,7 +848,7 @@ static struct p1sa *r_mm3_state(const struct isakmp_hdr *h, const struct kipsec_
 		log_drop(ps, "main mode message 3 whose message 1 was evicted by newer ones");
 		return NULL;
 	}
-	notify = r_choose(p1, p1->sai_b.p, p1->sai_b.len, &c, why, sizeof(why));
+	notify = p1_choose_body(p1, p1->sai_b.p, p1->sai_b.len, &c, why, sizeof(why));
 	if (notify) {
 		/* The rule changed since message 2. */
 		p1_fail(p1, "%s", why);
@@ -781,20 +863,20 @@ static struct p1sa *r_mm3_state(const struct isakmp_hdr *h, const struct kipsec_
 
 static void r_mm3(struct p1sa *p1, const struct isakmp_msg *m)
 {
-	if (take_ke_nonce(p1, m, p1->gxi, p1->ni, &p1->ni_len))
+	if (p1_take_ke_nonce(p1, m, p1->gxi, p1->ni, &p1->ni_len))
 		return;
 	if (natt_check_natd(p1, m, p1->peer_port)) {
 		p1_fail(p1, "message 3: a NAT-D payload of the wrong size, or only one");
 		return;
 	}
-	if (make_dh(p1, p1->gxr))
+	if (p1_make_dh(p1, p1->gxr))
 		return;
 	p1->nr_len = NONCE_LEN;
 	if (random_bytes(p1->nr, NONCE_LEN)) {
 		p1_fail(p1, "no random bytes");
 		return;
 	}
-	if (derive(p1))
+	if (p1_derive(p1))
 		return;
 	send_ke_nonce(p1, p1->gxr, p1->nr, P1_R_MM4);
 }
@@ -812,12 +894,12 @@ static void r_mm5(struct p1sa *p1, const uint8_t *pkt, size_t len, uint16_t port
 	timer_stop(&p1->timer);
 	/* Kept to answer a repeated message 5 (our 6 was lost). */
 	p1_send(p1, &out.b);
-	established(p1);
+	p1_established(p1);
 }
 
 /* ---- dispatch ---- */
 
-static bool same_packet(const struct buf *b, const uint8_t *pkt, size_t len)
+bool p1_same_packet(const struct buf *b, const uint8_t *pkt, size_t len)
 {
 	return b->len == len && !memcmp(b->p, pkt, len);
 }
@@ -920,12 +1002,17 @@ void p1_input(const struct isakmp_hdr *h, const uint8_t *pkt, size_t len,
 	p1 = p1_of_msg(h, local, peer, port, natt, ps);
 	if (!p1)
 		return;
+	if (p1->exchange != ISAKMP_XCHG_IDPROT) {
+		stats.rx_dropped++;
+		log_drop(ps, "main mode message for an aggressive mode ISAKMP SA");
+		return;
+	}
 	if (!kipsec_addr_eq(&p1->peer, peer)) {
 		stats.rx_dropped++;
 		log_drop(ps, "main mode message from another address than the SA's peer");
 		return;
 	}
-	if (same_packet(&p1->in, pkt, len)) {
+	if (p1_same_packet(&p1->in, pkt, len)) {
 		/* A repeated request is answered with the stored reply. */
 		if (!p1->initiator && p1->out.len) {
 			stats.retransmits++;
@@ -953,9 +1040,27 @@ void p1_notified(struct p1sa *p1, uint16_t type)
 
 	if (p1->state == P1_ESTABLISHED || p1->state == P1_DEAD)
 		return;
-	/* Unauthenticated: it may only end our own wait for an answer. */
-	if (!p1->initiator)
+	/*
+	 * Unauthenticated: it may only end our own wait for an answer; or an
+	 * aggressive mode responder's, whose message 2 (all it sent) the
+	 * initiator refused.  Whoever saw message 1 could end that anyway
+	 * with a message 3 that does not verify.
+	 */
+	if (!p1->initiator && p1->state != P1_R_AM2)
 		return;
+	if (type == N_INVALID_ID_INFORMATION && p1->exchange == ISAKMP_XCHG_AGGR) {
+		char id[IKE_ID_MAX * 4 + 32];
+		struct ike_id ours = p1->srcid;
+
+		if (!ours.type) {
+			ours.type = p1->local.family == AF_INET6 ? ID_IPV6_ADDR : ID_IPV4_ADDR;
+			ours.len = (uint8_t)kipsec_addr_len(p1->local.family);
+			memcpy(ours.data, p1->local.u.bytes, ours.len);
+		}
+		p1_fail(p1, "the peer refused our identity %s (INVALID-ID-INFORMATION): its rule for us has another dstid",
+			ike_id_text(&ours, id, sizeof(id)));
+		return;
+	}
 	if (type == N_NO_PROPOSAL_CHOSEN || type == N_ATTRIBUTES_NOT_SUPPORTED)
 		p1_fail(p1, "the peer refused our proposal (%s): we offered %s", isakmp_notify_name(type),
 			p1_alg_text(p1->enc, p1->enc_bits, p1->hash, p1->group, ours, sizeof(ours)));

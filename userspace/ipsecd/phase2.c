@@ -604,7 +604,8 @@ static struct rule *mirror_rule(const struct p1sa *p1, const struct ike_sel *src
 	list_for_each_safe(pos, tmp, &rules) {
 		struct rule *r = container_of(pos, struct rule, node);
 
-		if (!kipsec_addr_eq(&r->conf.peer, &p1->peer) || !kipsec_addr_eq(&r->conf.local, &p1->local))
+		if (!kipsec_addr_eq(&r->conf.peer, &p1->peer) || !kipsec_addr_eq(&r->conf.local, &p1->local) ||
+		    !rule_fits_p1(r, p1))
 			continue;
 		if (!*any)
 			*any = r;

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <openssl/crypto.h>
+
 #include "ike_alg.h"
 #include "ipsecd.h"
 
@@ -97,6 +99,62 @@ struct rule *rule_for_peer(const struct kipsec_addr *local, const struct kipsec_
 			return r;
 	}
 	return NULL;
+}
+
+static const char *exchange_name(uint8_t exchange)
+{
+	return exchange == IKE_P1_AGGRESSIVE ? "aggressive mode" : "main mode";
+}
+
+struct rule *rule_for_p1(const struct kipsec_addr *local, const struct kipsec_addr *peer,
+			 uint8_t exchange, const struct ike_id *id, char *why, size_t len)
+{
+	const struct rule *other = NULL, *wrong_id = NULL;
+	struct list *pos, *tmp;
+	char a[IKE_ID_MAX * 4 + 32], b[IKE_ID_MAX * 4 + 32];
+
+	list_for_each_safe(pos, tmp, &rules) {
+		struct rule *r = container_of(pos, struct rule, node);
+
+		if (!kipsec_addr_eq(&r->conf.peer, peer) || !kipsec_addr_eq(&r->conf.local, local))
+			continue;
+		if (r->conf.p1_exchange != exchange) {
+			other = other ? other : r;
+		} else if (id && !ike_id_match(&r->conf.dstid, id->type, id->data, id->len)) {
+			wrong_id = wrong_id ? wrong_id : r;
+		} else {
+			return r;
+		}
+	}
+	if (wrong_id)
+		snprintf(why, len, "the peer identifies as %s, our rule for it requires dstid %s",
+			 ike_id_text(id, a, sizeof(a)), ike_id_text(&wrong_id->conf.dstid, b, sizeof(b)));
+	else if (other)
+		snprintf(why, len, "%s request, but our rule for that peer asks for %s",
+			 exchange_name(exchange), exchange_name(other->conf.p1_exchange));
+	else
+		snprintf(why, len, "%s request with no ike rule for that peer", exchange_name(exchange));
+	return NULL;
+}
+
+/*
+ * A quick mode under p1 may serve rule r only if p1 proved what r asks:
+ * the same exchange, the same pre-shared key as the rule p1 was made
+ * with, and a peer identity r's dstid admits.  Otherwise a peer
+ * authenticated with one rule's key could take another rule's flows.
+ */
+bool rule_fits_p1(const struct rule *r, const struct p1sa *p1)
+{
+	const struct rule *o = rule_by_id(p1->rule_id);
+	uint8_t ex = p1->exchange == ISAKMP_XCHG_AGGR ? IKE_P1_AGGRESSIVE : IKE_P1_MAIN;
+
+	if (r->conf.p1_exchange != ex ||
+	    !ike_id_match(&r->conf.dstid, p1->peer_id.type, p1->peer_id.data, p1->peer_id.len))
+		return false;
+	if (o && o != r && (o->conf.psk_len != r->conf.psk_len ||
+			    CRYPTO_memcmp(o->conf.psk, r->conf.psk, r->conf.psk_len)))
+		return false;
+	return true;
 }
 
 /* ---- the kernel side of a rule ---- */
@@ -225,6 +283,18 @@ static int flows_add(struct rule *r, char *why, size_t len)
 
 static void rule_retry(struct timer *t);
 
+static bool id_ok(const struct ike_id *id)
+{
+	if (!id->type)
+		return !id->len;
+	return ike_id_sane(id->type, id->len) && !memchr(id->data, 0, id->len);
+}
+
+static bool id_named(const struct ike_id *id)
+{
+	return id->type == IKE_ID_FQDN || id->type == IKE_ID_USER_FQDN;
+}
+
 static int check(const struct ike_rule *c, char *msg, size_t len)
 {
 	char g[32];
@@ -235,8 +305,17 @@ static int check(const struct ike_rule *c, char *msg, size_t len)
 		return -EINVAL;
 	}
 	if (c->start < IKE_START_ACTIVE || c->start > IKE_START_DYNAMIC ||
-	    c->p1_exchange != IKE_P1_MAIN) {
+	    (c->p1_exchange != IKE_P1_MAIN && c->p1_exchange != IKE_P1_AGGRESSIVE)) {
 		snprintf(msg, len, "unknown negotiation mode");
+		return -EINVAL;
+	}
+	if (!id_ok(&c->srcid) || !id_ok(&c->dstid)) {
+		snprintf(msg, len, "bad srcid or dstid");
+		return -EINVAL;
+	}
+	/* RFC 2409 §5.4: Main Mode's PSK is chosen by address, before the ID. */
+	if (c->p1_exchange == IKE_P1_MAIN && (id_named(&c->srcid) || id_named(&c->dstid))) {
+		snprintf(msg, len, "main mode with a pre-shared key identifies peers by address (RFC 2409 §5.4)");
 		return -EINVAL;
 	}
 	if (!c->peer.family || !c->src.addr.family || c->src.addr.family != c->dst.addr.family ||
@@ -395,12 +474,28 @@ void rule_flush(void)
 
 /* ---- when to negotiate ---- */
 
+/*
+ * One ISAKMP SA per pair of addresses: a rule whose exchange, key or
+ * dstid differ from those of the SA there cannot use it (rule_fits_p1).
+ */
+static void unfit(const struct rule *r, const struct p1sa *p1)
+{
+	char text[256];
+
+	log_err("%s: cannot negotiate: the ISAKMP SA %08x with this peer was made for another rule (another exchange, key or identity), and ipsecd keeps one per pair of addresses",
+		rule_text(r, text, sizeof(text)), p1->id);
+}
+
 void rule_negotiate(struct rule *r, const char *why)
 {
 	struct p1sa *p1 = p1_find(&r->conf.local, &r->conf.peer, false);
 	char text[256];
 
 	log_info("%s: negotiating (%s)", rule_text(r, text, sizeof(text)), why);
+	if (p1 && !rule_fits_p1(r, p1)) {
+		unfit(r, p1);
+		return;
+	}
 	if (p1) {
 		p2_initiate(p1, r);
 		return;
@@ -432,7 +527,9 @@ void rules_p1_up(const struct kipsec_addr *local, const struct kipsec_addr *peer
 			continue;
 		r->want_p2 = false;
 		/* The peer may have started the same one over its own SA. */
-		if (p1 && !p2_of_rule(r->id))
+		if (p1 && !p2_of_rule(r->id) && !rule_fits_p1(r, p1))
+			unfit(r, p1);
+		else if (p1 && !p2_of_rule(r->id))
 			p2_initiate(p1, r);
 	}
 }

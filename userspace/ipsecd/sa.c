@@ -26,6 +26,10 @@ const char *p1_state_name(enum p1_state s)
 		return "MM2-sent";
 	case P1_R_MM4:
 		return "MM4-sent";
+	case P1_I_AM1:
+		return "AM1-sent";
+	case P1_R_AM2:
+		return "AM2-sent";
 	case P1_ESTABLISHED:
 		return "established";
 	case P1_DEAD:
@@ -76,6 +80,7 @@ void p1_free(struct p1sa *p1)
 	list_del(&p1->node);
 	dh_free(p1->dh);
 	buf_free(&p1->sai_b);
+	buf_free(&p1->idi_b);
 	buf_free(&p1->out);
 	buf_free(&p1->in);
 	explicit_bzero(p1, sizeof(*p1));

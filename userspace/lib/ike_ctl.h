@@ -53,6 +53,25 @@ enum ike_rule_start {
 
 enum ike_p1_exchange {
 	IKE_P1_MAIN = 1,	/* identity protection, RFC 2409 §5 */
+	IKE_P1_AGGRESSIVE = 2,	/* RFC 2409 §5.4: identities in clear */
+};
+
+/*
+ * A phase 1 identity (srcid, dstid), as the ID payload carries it (RFC
+ * 2407 §4.6.2): type 0 is the default (srcid: our address; dstid: any),
+ * else one of IKE_ID_*, the RFC's numbers, with the address bytes or the
+ * name (no NUL) in data.
+ */
+#define IKE_ID_IPV4_ADDR	1
+#define IKE_ID_FQDN		2
+#define IKE_ID_USER_FQDN	3
+#define IKE_ID_IPV6_ADDR	5
+#define IKE_ID_MAX		255
+
+struct ike_id {
+	uint8_t type;
+	uint8_t len;
+	uint8_t data[IKE_ID_MAX];
 };
 
 struct ike_sel {
@@ -89,6 +108,8 @@ struct ike_rule {
 	uint8_t psk[IKE_PSK_MAX];
 	/* A kipsec interface (route-based tunnel): its SAs bound to it, no flows. */
 	uint32_t ifindex;
+	/* Phase 1 identities: what we send, what the peer must send. */
+	struct ike_id srcid, dstid;
 };
 
 struct ike_ctl_rule {
@@ -125,6 +146,8 @@ struct ike_ctl_p1_info {
 	uint8_t nat_local, nat_peer;	/* which end NAT-D found behind a NAT */
 	uint16_t peer_port;
 	uint8_t dpd;			/* the peer does DPD (RFC 3706 vendor ID) */
+	uint8_t exchange;		/* enum ike_p1_exchange */
+	struct ike_id peer_id;		/* what the peer's ID payload said (once verified) */
 };
 
 struct ike_ctl_p2_info {

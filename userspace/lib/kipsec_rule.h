@@ -24,6 +24,26 @@ bool ike_sel_eq(const struct ike_sel *a, const struct ike_sel *b);
  */
 bool ike_rule_same(const struct ike_rule *a, const struct ike_rule *b);
 
+/*
+ * Phase 1 identities (srcid, dstid of ipsec.conf): a user FQDN when the
+ * text has an '@', an address when it reads as one, else an FQDN (RFC
+ * 2407 §4.6.2.1).  Returns 0, or -1 with the reason in why.
+ */
+int ike_id_parse(const char *s, struct ike_id *id, char *why, size_t len);
+/* The identity as ipsec.conf writes it ("gw.example.org", "192.0.2.1"). */
+const char *ike_id_value(const struct ike_id *id, char *buf, size_t len);
+/* "fqdn gw.example.org", "user-fqdn a@b", "address 192.0.2.1", for messages. */
+const char *ike_id_text(const struct ike_id *id, char *buf, size_t len);
+/*
+ * Whether what a peer sent (type, data) is the identity want; a want of
+ * type 0 (no dstid) takes any.  Names compare without regard to case
+ * (RFC 4343), addresses byte by byte.
+ */
+bool ike_id_match(const struct ike_id *want, uint8_t type, const uint8_t *data, size_t len);
+bool ike_id_eq(const struct ike_id *a, const struct ike_id *b);
+/* A type we know (IKE_ID_*) with a length it can have. */
+bool ike_id_sane(uint8_t type, size_t len);
+
 /* The canonical selector text, as ipsec.conf(5) reads it back: "any"
  * (prefix length 0), a bare address (one host), or ADDR/LEN, then
  * " port N" when the port is set. */

@@ -2,7 +2,8 @@
 /*
  * Stateful libFuzzer harness over ipsecd's exchange layer: a real
  * initiator and a real responder (phase1.c, phase2.c, info.c, rule.c,
- * kernel.c ... linked unchanged) negotiate Main Mode and Quick Mode in one
+ * kernel.c ... linked unchanged) negotiate Main Mode or Aggressive Mode
+ * (with FQDN and user FQDN identities), then Quick Mode, in one
  * process, and the fuzz input says which of their datagrams to mutate and
  * how.  Every input starts from a genuine exchange, so a mutation of
  * message 5 meets a responder really waiting for message 5 with keys.
@@ -19,9 +20,11 @@
  *   kind, message index, position (2 bytes, big endian), value
  * applied to the index-th datagram delivered (see apply()).  An input
  * without operations is a genuine exchange: both sides must end with an
- * installed SA pair of matching keys, or the harness aborts.
+ * installed SA pair of matching keys, or the harness aborts; so must one
+ * that only loses one datagram (retransmission recovers it).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -245,18 +248,33 @@ struct config {
 	uint16_t p2_enc, p2_bits, p2_auth, p2_group;
 	uint8_t mode;
 	bool v6;
+	bool aggr;		/* aggressive mode, identities by name */
 };
 
 static const struct config configs[] = {
 	{ IKE_ENC_AES_CBC, 128, IKE_HASH_SHA1, 2, ESP_AES_GCM_16, 128, 0, 0,
-	  KIPSEC_MODE_TUNNEL, false },
+	  KIPSEC_MODE_TUNNEL, false, false },
 	{ IKE_ENC_AES_CBC, 256, IKE_HASH_SHA2_256, 14, ESP_AES_CBC, 128, AUTH_HMAC_SHA2_256, 2,
-	  KIPSEC_MODE_TRANSPORT, false },
+	  KIPSEC_MODE_TRANSPORT, false, false },
 	{ IKE_ENC_3DES_CBC, 0, IKE_HASH_MD5, 2, ESP_3DES, 0, AUTH_HMAC_SHA1, 19,
-	  KIPSEC_MODE_TUNNEL, true },
+	  KIPSEC_MODE_TUNNEL, true, false },
 	{ IKE_ENC_AES_CBC, 192, IKE_HASH_SHA2_512, 19, ESP_AES_GCM_8, 256, 0, 0,
-	  KIPSEC_MODE_TRANSPORT, true },
+	  KIPSEC_MODE_TRANSPORT, true, false },
+	{ IKE_ENC_AES_CBC, 128, IKE_HASH_SHA2_256, 14, ESP_AES_GCM_16, 128, 0, 0,
+	  KIPSEC_MODE_TUNNEL, false, true },
+	{ IKE_ENC_3DES_CBC, 0, IKE_HASH_SHA1, 2, ESP_AES_CBC, 256, AUTH_HMAC_SHA1, 2,
+	  KIPSEC_MODE_TRANSPORT, true, true },
 };
+
+/* Aggressive mode: gw<host>.example.org, or user<host>@example.org in IPv6. */
+static void host_id(struct ike_id *id, const struct config *c, uint8_t host)
+{
+	char s[64], why[128];
+
+	snprintf(s, sizeof(s), c->v6 ? "user%u@example.org" : "gw%u.example.org", host);
+	if (ike_id_parse(s, id, why, sizeof(why)))
+		abort();
+}
 
 static void gw_addr(struct kipsec_addr *a, bool v6, uint8_t host)
 {
@@ -305,7 +323,11 @@ static void add_rule(struct world *w, const struct config *c, uint8_t me, uint8_
 	net_sel(&r.dst, c, peer);
 	gw_addr(&r.local, c->v6, me);
 	gw_addr(&r.peer, c->v6, peer);
-	r.p1_exchange = IKE_P1_MAIN;
+	r.p1_exchange = c->aggr ? IKE_P1_AGGRESSIVE : IKE_P1_MAIN;
+	if (c->aggr) {
+		host_id(&r.srcid, c, me);
+		host_id(&r.dstid, c, peer);
+	}
 	r.p1_enc = c->p1_enc;
 	r.p1_enc_bits = c->p1_bits;
 	r.p1_hash = c->p1_hash;
@@ -572,6 +594,12 @@ static bool harmless_forgeries(const struct op *ops, size_t n)
 	return n > 0;
 }
 
+/* One datagram lost: retransmission must still complete the exchange. */
+static bool one_loss(const struct op *ops, size_t n)
+{
+	return n == 1 && ops[0].kind == OP_DROP;
+}
+
 static size_t parse_ops(const uint8_t *p, size_t len, struct op *ops)
 {
 	size_t n = 0;
@@ -609,11 +637,30 @@ static bool installed(struct world *w)
 	return false;
 }
 
+/* Each side's phase 1 was of the configuration's exchange, its peer's identity verified. */
+static void check_exchange(struct world *w, const struct config *c)
+{
+	struct list *pos, *tmp;
+
+	enter(w);
+	list_for_each_safe(pos, tmp, &p1sas) {
+		const struct p1sa *p1 = container_of(pos, struct p1sa, node);
+
+		if (p1->state != P1_ESTABLISHED)
+			continue;
+		if (p1->exchange != (c->aggr ? ISAKMP_XCHG_AGGR : ISAKMP_XCHG_IDPROT) ||
+		    (c->aggr && p1->peer_id.type != (c->v6 ? ID_USER_FQDN : ID_FQDN)))
+			abort();
+	}
+}
+
 /* A genuine exchange ends with two SA pairs whose keys match, one by one. */
-static void check_genuine(void)
+static void check_genuine(const struct config *c)
 {
 	if (!installed(&worlds[0]) || !installed(&worlds[1]) || fake.nsas != 4)
 		abort();
+	check_exchange(&worlds[0], c);
+	check_exchange(&worlds[1], c);
 	for (int i = 0; i < 4; i++) {
 		int twins = 0;
 
@@ -670,6 +717,14 @@ static void setup(const struct config *c)
 	add_rule(&worlds[0], c, 1, 2, IKE_START_ACTIVE);
 }
 
+/*
+ * When nothing is in flight the clock jumps, up to three times, past the
+ * next retransmission (1 s, then 2 s): a lost message is resent, as on a
+ * real network, and the exchange may still complete.
+ */
+#define IDLE_ROUNDS	3
+#define IDLE_STEP_MS	2100
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -688,6 +743,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct op ops[OPS_MAX];
 	const struct config *c;
 	size_t nops, delivered = 0;
+	unsigned int idle = 0;
 	struct dgram d;
 
 	if (size < 3)
@@ -696,8 +752,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rng_state = get16(data + 1);
 	nops = parse_ops(data + 3, size - 3, ops);
 	setup(c);
-	while (delivered < DELIVER_MAX && q_pop(&d)) {
+	for (;;) {
 		bool pass = true, dup = false;
+
+		if (delivered >= DELIVER_MAX)
+			break;
+		/* Nothing in flight: time passes, a retransmission may go. */
+		if (!q_pop(&d)) {
+			if (idle++ >= IDLE_ROUNDS || (installed(&worlds[0]) && installed(&worlds[1])))
+				break;
+			clock_ms += IDLE_STEP_MS;
+			run_timers();
+			continue;
+		}
 
 		for (size_t i = 0; i < nops; i++) {
 			if (ops[i].idx != delivered)
@@ -712,8 +779,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(d.p);
 		delivered++;
 	}
-	if (!nops || harmless_forgeries(ops, nops))
-		check_genuine();
+	if (!nops || harmless_forgeries(ops, nops) || one_loss(ops, nops))
+		check_genuine(c);
 	teardown();
 	return 0;
 }

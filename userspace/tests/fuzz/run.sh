@@ -105,12 +105,12 @@ fuzz fuzz_isakmp "$secs" 150
 
 # The exchange layer, over everything of ipsecd but its sockets and loop.
 build fuzz_exchange "$here/fuzz_exchange.c" "$us/tests/unit/fake_nl.c" \
-	"$us"/ipsecd/{dispatch,isakmp,crypto,cookie,proposal,phase1,phase2,info,sa,rule,kernel,log,timer,natt,dpd,lifetime}.c \
+	"$us"/ipsecd/{dispatch,isakmp,crypto,cookie,proposal,phase1,aggressive,phase2,info,sa,rule,kernel,log,timer,natt,dpd,lifetime}.c \
 	"$us"/lib/{addr,alg,ike_alg,rule,text}.c -lcrypto || summary
 # Input: configuration, seed (2 bytes), then operations of 5 bytes: kind,
 # index of the datagram, position (2 bytes), value (fuzz_exchange.c).
 xseed() { printf "$2" >"$out/corpus-fuzz_exchange/$1"; }
-for c in 0 1 2 3; do
+for c in 0 1 2 3 4 5; do
 	xseed genuine-$c "\\x0$c\\x12\\x34"
 done
 xseed mm5-33-bytes '\x00\x12\x34\x00\x04\x00\x21\x00'
@@ -130,11 +130,25 @@ xseed forge-mm6 '\x00\x12\x34\x0b\x05\x00\x20\x01'
 xseed forge-qm1 '\x01\x12\x34\x0b\x06\x00\x30\x80'
 xseed forge-qm2 '\x02\x12\x34\x0b\x07\x00\x10\x01'
 xseed forge-qm3 '\x03\x12\x34\x0b\x08\x00\x05\x40'
+# Aggressive mode (configurations 4 and 5): message 1 repeated (the stored
+# message 2, no second Diffie-Hellman), message 2 lost (resent by the
+# responder's timer), message 3 lost (the repeated message 2 draws it
+# again), HASH_R and HASH_I corrupted, the ID of message 1 changed.
+xseed am1-twice '\x04\x12\x34\x04\x00\x00\x00\x00'
+xseed am2-lost '\x05\x12\x34\x03\x01\x00\x00\x00'
+xseed am3-lost '\x04\x12\x34\x03\x02\x00\x00\x00'
+xseed am2-hash '\x05\x12\x34\x02\x01\x01\x20\x01'
+xseed am3-hash '\x04\x12\x34\x02\x02\x00\x24\x80'
+xseed am1-id '\x04\x12\x34\x01\x00\x01\x40\x41'
+# One datagram lost, in each exchange: retransmission must still end with
+# matching keys (main mode message 6, aggressive mode messages 1 and 3).
+xseed mm6-lost '\x01\x12\x34\x03\x05\x00\x00\x00'
+xseed am1-lost '\x05\x12\x34\x03\x00\x00\x00\x00'
 xseed forge-all '\x00\x12\x34\x0b\x05\x00\x01\x01\x0b\x06\x00\x02\x02\x0b\x07\x00\x03\x04\x0b\x08\x00\x04\x08'
 # Every seed once: the genuine ones, and those that only forge messages from
 # message 6 on, must end with matching keys on both sides.
 if "$out/fuzz_exchange" -runs=0 "$out/corpus-fuzz_exchange" >"$out/fuzz_exchange-seeds.log" 2>&1; then
-	pass "fuzz_exchange: genuine exchanges in 4 configurations install matching SA pairs, also with forged messages 6 and quick mode ahead of the genuine ones; the old crashers pass"
+	pass "fuzz_exchange: genuine exchanges in 6 configurations (main and aggressive mode) install matching SA pairs, also with one datagram lost and with forged messages 6 and quick mode ahead of the genuine ones; the old crashers pass"
 else
 	fail "fuzz_exchange: a seed failed"
 	grep -E -A25 'ERROR|runtime error|deadly' "$out/fuzz_exchange-seeds.log" | head -n 40 | sed 's/^/# /'

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of ipsecd/cookie.c: responder cookies (RFC 2408 §2.5.3) and
- * the bounds of the half-open records.  The clock is this file's: rotation
+ * Unit tests of ipsecd/cookie.c: responder cookies (RFC 2408 §2.5.3), the
+ * bounds of the half-open records, and Aggressive Mode's Diffie-Hellman
+ * budget.  The clock is this file's: rotation
  * is tested without waiting.
  */
 #include <stdint.h>
@@ -137,11 +138,36 @@ static void test_records(void)
 	half_open_flush();
 }
 
+/* HALF_OPEN_DH_RATE at once, then one every 1000 / rate ms, never more saved. */
+static void test_dh_budget(void)
+{
+	unsigned int n = 0;
+
+	half_open_flush();
+	fake_now += 10000;
+	while (n < 1000 && half_open_dh_allowed())
+		n++;
+	is_int(n, HALF_OPEN_DH_RATE, "dh budget: a burst of HALF_OPEN_DH_RATE, then none");
+	fake_now += 1000 / HALF_OPEN_DH_RATE - 1;
+	ok(!half_open_dh_allowed(), "dh budget: none before 1000 / rate ms");
+	fake_now += 1;
+	ok(half_open_dh_allowed() && !half_open_dh_allowed(), "dh budget: one after 1000 / rate ms");
+	fake_now += 3600 * 1000;
+	for (n = 0; n < 1000 && half_open_dh_allowed(); n++)
+		;
+	is_int(n, HALF_OPEN_DH_RATE, "dh budget: an hour idle saves no more than one burst");
+	fake_now -= 5000;
+	for (n = 0; n < 1000 && half_open_dh_allowed(); n++)
+		;
+	is_int(n, 0, "dh budget: a clock that went back refills nothing");
+}
+
 int main(void)
 {
 	if (crypto_init())
 		return 1;
 	test_cookies();
 	test_records();
+	test_dh_budget();
 	return tap_done();
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of lib/rule.c: ike rule equality, the canonical selector
- * text, protocol names (lib/text.c), and the policies of a flow.  Every
+ * text, protocol names (lib/text.c), the policies of a flow, and phase 1
+ * identities (srcid, dstid: their types, text and matching).  Every
  * expected value is written out by hand.
  */
 #include <arpa/inet.h>
@@ -152,11 +153,50 @@ static void test_flow(void)
 	ok(!p[0].has_tmpl && !p[1].has_tmpl && !p[0].level, "flow: bypass has no template");
 }
 
+/* What the peer sends (type, bytes) against a dstid. */
+static bool id_sent(const struct ike_id *want, uint8_t type, const char *data)
+{
+	return ike_id_match(want, type, (const uint8_t *)data, strlen(data));
+}
+
+static void test_ids(void)
+{
+	static const uint8_t v4[4] = { 192, 0, 2, 1 };
+	struct ike_id id, any = { 0 };
+	char why[160], buf[300];
+
+	ok(!ike_id_parse("gw.example.org", &id, why, sizeof(why)) && id.type == IKE_ID_FQDN &&
+	   id.len == 14 && !memcmp(id.data, "gw.example.org", 14), "id: gw.example.org is an FQDN");
+	is_str(ike_id_text(&id, buf, sizeof(buf)), "fqdn gw.example.org", "id: FQDN text");
+	ok(id_sent(&id, IKE_ID_FQDN, "GW.Example.ORG"), "id: FQDNs match without regard to case");
+	ok(!id_sent(&id, IKE_ID_USER_FQDN, "gw.example.org"), "id: an FQDN is not a user FQDN");
+	ok(!id_sent(&id, IKE_ID_FQDN, "gw.example.or"), "id: a shorter name does not match");
+	ok(!ike_id_match(&id, IKE_ID_FQDN, (const uint8_t *)"gw.example.org\0x", 16),
+	   "id: a name with a NUL does not match");
+	ok(!ike_id_parse("alice@example.org", &id, why, sizeof(why)) &&
+	   id.type == IKE_ID_USER_FQDN, "id: alice@example.org is a user FQDN");
+	is_str(ike_id_value(&id, buf, sizeof(buf)), "alice@example.org", "id: user FQDN value");
+	ok(!ike_id_parse("192.0.2.1", &id, why, sizeof(why)) && id.type == IKE_ID_IPV4_ADDR &&
+	   id.len == 4 && !memcmp(id.data, v4, 4), "id: 192.0.2.1 is an IPv4 address");
+	ok(ike_id_match(&id, IKE_ID_IPV4_ADDR, v4, 4), "id: the address matches its bytes");
+	is_str(ike_id_text(&id, buf, sizeof(buf)), "address 192.0.2.1", "id: address text");
+	ok(!ike_id_parse("2001:db8::1", &id, why, sizeof(why)) && id.type == IKE_ID_IPV6_ADDR &&
+	   id.len == 16, "id: 2001:db8::1 is an IPv6 address");
+	ok(ike_id_match(&any, IKE_ID_FQDN, (const uint8_t *)"x", 1) &&
+	   ike_id_match(&any, 11, (const uint8_t *)"k", 1), "id: no dstid takes any identity");
+	ok(ike_id_parse("a b", &id, why, sizeof(why)) && ike_id_parse("@x.org", &id, why, sizeof(why)) &&
+	   ike_id_parse("x@", &id, why, sizeof(why)) && ike_id_parse("a..b", &id, why, sizeof(why)) &&
+	   ike_id_parse("", &id, why, sizeof(why)), "id: blanks, empty labels and parts refused");
+	id = (struct ike_id){ .type = IKE_ID_FQDN, .len = 3, .data = "a\"\x01" };
+	is_str(ike_id_value(&id, buf, sizeof(buf)), "a\\x22\\x01", "id: a name from the wire, escaped");
+}
+
 int main(void)
 {
 	test_addr_eq();
 	test_same();
 	test_text();
 	test_flow();
+	test_ids();
 	return tap_done();
 }

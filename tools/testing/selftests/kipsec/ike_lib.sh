@@ -113,7 +113,8 @@ ike_rules() {
 
 # ---- strongSwan ----
 
-# charon_start SIDE: charon in SIDE's namespace with its own files.
+# charon_start SIDE: charon in SIDE's namespace with its own files;
+# CHARON_EXTRA: more lines for its charon { } section.
 charon_start() {
 	local side=$1 ns dir=$work/swan-$1
 	ns=$(ns_of "$side")
@@ -126,6 +127,7 @@ charon {
 	install_virtual_ip = no
 	retransmit_tries = 3
 	retransmit_timeout = 2
+	${CHARON_EXTRA:-}
 	plugins {
 		vici {
 			socket = unix://$dir/charon.vici

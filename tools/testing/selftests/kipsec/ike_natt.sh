@@ -29,6 +29,10 @@
 #   mapping               conntrack flushed and a new port range mid-stream:
 #                         the pings resume by themselves within 40 s, and
 #                         east's ipsecd says the mapping changed
+#   aggressive ...        Aggressive Mode with FQDN identities (RFC 2409
+#                         §5.4), ipsecd to charon and to ipsecd: NAT-D in
+#                         messages 2 and 3 (RFC 3947 §3.2), message 3 and
+#                         quick mode on 4500, only messages 1 and 2 on 500
 #
 # KIPSEC_TEST_FILTER=REGEX runs the cases whose name matches.
 set -u
@@ -113,18 +117,33 @@ capture_out() {
 	sleep 0.5
 }
 
+# The phase 1 of a rule: main mode, or with AGGR=1 aggressive mode with
+# FQDN identities (SIDE: west or east).
+phase1() {
+	local other=east
+	[ "$1" = east ] && other=west
+	if [ -n "${AGGR:-}" ]; then
+		echo "aggressive $M srcid $1.example.org dstid $other.example.org"
+	else
+		echo "main $M"
+	fi
+}
+
 # rule_west SIDE START LAN-NET LOCAL: SIDE's rule to east.
 rule_west() {
-	echo "ike $2 esp tunnel from $3 to $E_NET local $4 peer $E_PUB main $M quick $Q psk \"nat-key\""
+	echo "ike $2 esp tunnel from $3 to $E_NET local $4 peer $E_PUB $(phase1 west) quick $Q psk \"nat-key\""
 }
 
 # rule_east NET...: east's rules, one per LAN behind the NAT, peer the NAT.
 rule_east() {
 	local net
 	for net in "$@"; do
-		echo "ike passive esp tunnel from $E_NET to $net local $E_PUB peer $NAT_PUB main $M quick $Q psk \"nat-key\""
+		echo "ike passive esp tunnel from $E_NET to $net local $E_PUB peer $NAT_PUB $(phase1 east) quick $Q psk \"nat-key\""
 	done
 }
+
+# swan_id SIDE ADDR: charon's identity for SIDE: ADDR, or its FQDN with AGGR.
+swan_id() { [ -n "${AGGR:-}" ] && echo "$1.example.org" || echo "$2"; }
 
 # swan_conf SIDE ME ADDRS REMOTE-ADDRS MY-ID REMOTE-ID LTS RTS START: one
 # IKEv1 connection, loaded into SIDE's charon.
@@ -134,6 +153,7 @@ swan_conf() {
 connections {
 	k {
 		version = 1
+		aggressive = $([ -n "${AGGR:-}" ] && echo yes || echo no)
 		local_addrs = $2
 		remote_addrs = $3
 		proposals = $SWAN_IKE
@@ -204,9 +224,12 @@ wire_verdict() {
 	else
 		not_ok "$case: outside wire: ESP in UDP $esp (at least $min wanted), protocol 50: $raw, inner addresses: $inner"
 	fi
-	# Main Mode 1-4 on 500 for each exchange (some resent), the rest on 4500.
-	if [ "$ike500" -ge 4 ] && [ "$ike500" -le 16 ]; then
-		ok "$case: UDP 500 only for main mode 1-4 ($ike500 datagrams)"
+	# Main Mode 1-4 (aggressive mode 1-2) on 500 for each exchange (some
+	# resent), the rest on 4500.
+	local xt=2 first="main mode 1-4" first_n=4 later="main mode 5/6"
+	[ -n "${AGGR:-}" ] && xt=4 first="aggressive mode 1-2" first_n=2 later="aggressive mode 3"
+	if [ "$ike500" -ge "$first_n" ] && [ "$ike500" -le $((first_n * 4)) ]; then
+		ok "$case: UDP 500 only for $first ($ike500 datagrams)"
 	else
 		not_ok "$case: $ike500 datagrams on UDP 500"
 	fi
@@ -216,13 +239,14 @@ wire_verdict() {
 	fi
 	swan_bad=$(tshark -r "$pcap" -Y 'isakmp && _ws.malformed' 2>/dev/null | wc -l)
 	check_eq "$case: tshark: no malformed ISAKMP" 0 "$swan_bad"
-	# Exchange types 2 (identity protection: messages 5 and 6) and 32 (quick mode).
+	# Exchange types 2 (identity protection: messages 5 and 6) or 4
+	# (aggressive: message 3), and 32 (quick mode).
 	types=$(tshark -r "$pcap" -Y 'udp.port == 4500 && isakmp' -T fields -e isakmp.exchangetype \
 		2>/dev/null | sort -un | tr '\n' ' ')
-	check "$case: tshark: main mode 5/6 and quick mode on UDP 4500 (exchange types: $types)" \
-		eval 'case " $types" in *" 2 "*) case " $types" in *" 32 "*) true ;; *) false ;; esac ;; *) false ;; esac'
-	check_eq "$case: tshark: no ISAKMP on UDP 500 after main mode 4" 0 \
-		"$(tshark -r "$pcap" -Y 'udp.port == 500 && isakmp.exchangetype != 2' 2>/dev/null | wc -l)"
+	check "$case: tshark: $later and quick mode on UDP 4500 (exchange types: $types)" \
+		eval '[[ " $types" == *" $xt "* ]] && [[ " $types" == *" 32 "* ]]'
+	check_eq "$case: tshark: no ISAKMP on UDP 500 after $first" 0 \
+		"$(tshark -r "$pcap" -Y "udp.port == 500 && isakmp.exchangetype != $xt" 2>/dev/null | wc -l)"
 }
 
 # traffic CASE SIDE LAN ME: pings both ways and TCP between SIDE's LAN and
@@ -283,11 +307,11 @@ case_end() {
 # ---- the cases ----
 
 ipsecd_to_charon() {
-	local case="ipsecd to charon"
-	case_start i2c "$case"
+	local case="${AGGR:+aggressive }ipsecd to charon"
+	case_start "${AGGR:+a}i2c" "$case"
 	capture_out "$work/out.pcap"
 	charon_start east || not_ok "$case: charon did not start"
-	swan_conf east $E_PUB %any $E_PUB $W_PRIV $E_NET $W_NET none ||
+	swan_conf east $E_PUB %any "$(swan_id east $E_PUB)" "$(swan_id west $W_PRIV)" $E_NET $W_NET none ||
 		not_ok "$case: swanctl refused the connection"
 	ipsecd_start west || not_ok "$case: ipsecd did not start"
 	rule_west west active $W_NET $W_PRIV >"$work/west.conf"
@@ -306,14 +330,14 @@ ipsecd_to_charon() {
 }
 
 charon_to_ipsecd() {
-	local case="charon to ipsecd"
-	case_start c2i "$case"
+	local case="${AGGR:+aggressive }charon to ipsecd"
+	case_start "${AGGR:+a}c2i" "$case"
 	capture_out "$work/out.pcap"
 	ipsecd_start east || not_ok "$case: ipsecd did not start"
 	rule_east $W_NET >"$work/east.conf"
 	ctl east -f "$work/east.conf" || not_ok "$case: ipsecctl -f refused the rule"
 	charon_start west || not_ok "$case: charon did not start"
-	swan_conf west $W_PRIV $E_PUB $W_PRIV $E_PUB $W_NET $E_NET start ||
+	swan_conf west $W_PRIV $E_PUB "$(swan_id west $W_PRIV)" "$(swan_id east $E_PUB)" $W_NET $E_NET start ||
 		not_ok "$case: swanctl refused the connection"
 	if ! wait_until 30 pair_up east; then
 		not_ok "$case: no SA pair"
@@ -321,7 +345,7 @@ charon_to_ipsecd() {
 	fi
 	check "$case: east follows charon to its NAT port ($(natt_line east))" \
 		eval 'natt_line east | grep -Eq " natt port 200[0-9][0-9] nat peer "'
-	check "$case: east accepted charon's own address as its ID, and said why" \
+	[ -z "${AGGR:-}" ] && check "$case: east accepted charon's own address as its ID, and said why" \
 		logged east "identifies as $W_PRIV, its address behind the NAT"
 	traffic "$case" west $W_LAN
 	sa_counted "$case" east
@@ -331,8 +355,8 @@ charon_to_ipsecd() {
 }
 
 ipsecd_to_ipsecd() {
-	local case="ipsecd to ipsecd"
-	case_start i2i "$case"
+	local case="${AGGR:+aggressive }ipsecd to ipsecd"
+	case_start "${AGGR:+a}i2i" "$case"
 	capture_out "$work/out.pcap"
 	ipsecd_nat "$case"
 	if ! wait_until 30 eval 'pair_up west && pair_up east'; then
@@ -435,6 +459,16 @@ if [ -n "$swan" ]; then
 	filtered "charon to ipsecd" && charon_to_ipsecd
 fi
 filtered "ipsecd to ipsecd" && ipsecd_to_ipsecd
+# Aggressive mode through the NAT: the same cases, FQDN identities.
+AGGR=1
+# strongSwan answers Aggressive Mode with a PSK only when told to.
+CHARON_EXTRA="i_dont_care_about_security_and_use_aggressive_mode_psk = yes"
+if [ -n "$swan" ]; then
+	filtered "aggressive ipsecd to charon" && ipsecd_to_charon
+	filtered "aggressive charon to ipsecd" && charon_to_ipsecd
+fi
+filtered "aggressive ipsecd to ipsecd" && ipsecd_to_ipsecd
+AGGR= CHARON_EXTRA=
 filtered "two behind one nat" && two_behind_one_nat
 filtered "keepalives" && keepalives
 filtered "mapping" && mapping
