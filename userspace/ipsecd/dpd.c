@@ -25,6 +25,13 @@
  * and traffic moves to the new ones at once instead of at their lifetime.
  * SAs completed while this one was negotiated (both ends starting at
  * once) are the peer's own, and stay.
+ *
+ * "The peer" is a system, not an address (RFC 2407 §4.6.3.3 speaks of the
+ * SAs of the sending system): hosts behind one NAT share its public
+ * address, and one's INITIAL-CONTACT, or its death, must not take the
+ * others' SAs.  Behind a NAT a phase 1 SA's system is its peer's identity;
+ * a phase 2 SA's, that of its phase 1, or once that is gone the NAT port
+ * its ESP in UDP goes to (struct peer_system).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,18 +74,52 @@ static bool same_peer(const struct kipsec_addr *l1, const struct kipsec_addr *p1
 	return kipsec_addr_eq(l1, l2) && kipsec_addr_eq(p1, p2);
 }
 
+/* The system at the far end of a phase 1 SA (see the top of the file). */
+struct peer_system {
+	struct kipsec_addr local, peer;
+	struct ike_id id;	/* the peer's identity, once authenticated */
+	uint16_t nat_port;	/* its port when it is behind a NAT; else 0 */
+};
+
+static void system_of(const struct p1sa *p1, struct peer_system *s)
+{
+	s->local = p1->local;
+	s->peer = p1->peer;
+	s->id = p1->peer_id;
+	s->nat_port = p1->natt.nat_there ? p1->peer_port : 0;
+}
+
+static bool p1_of_system(const struct p1sa *o, const struct peer_system *s)
+{
+	if (!same_peer(&o->local, &o->peer, &s->local, &s->peer))
+		return false;
+	/* Not behind a NAT, one address is one system. */
+	return !s->nat_port || ike_id_eq(&o->peer_id, &s->id);
+}
+
+static bool p2_of_system(const struct p2sa *p2, const struct peer_system *s)
+{
+	const struct p1sa *o;
+
+	if (!same_peer(&p2->local, &p2->peer, &s->local, &s->peer))
+		return false;
+	if (!s->nat_port)
+		return true;
+	o = p1_by_id(p2->p1_id);
+	return o ? p1_of_system(o, s) : p2->encap_dport == s->nat_port;
+}
+
 /* ---- deleting a peer's SAs ---- */
 
 /*
- * The SAs with a peer: the phase 1 SAs other than keep (all of them
- * without keep; with it, those established before `before`, ms), and the
- * phase 2 SAs under those or installed before `before`.  No delete is
+ * The SAs with a peer system: the phase 1 SAs other than keep (all of
+ * them without keep; with it, those established before `before`, ms), and
+ * the phase 2 SAs under those or installed before `before`.  No delete is
  * sent: the peer lost them, or cannot be reached.  Returns the phase 1
  * SAs deleted; *n2 the phase 2 SAs.
  */
-static unsigned int peer_sas_delete(const struct p1sa *keep, const struct kipsec_addr *local,
-				    const struct kipsec_addr *peer, uint64_t before,
-				    unsigned int *n2)
+static unsigned int peer_sas_delete(const struct p1sa *keep, const struct peer_system *sys,
+				    uint64_t before, unsigned int *n2)
 {
 	struct list *pos, *tmp;
 	unsigned int n1 = 0;
@@ -87,7 +128,7 @@ static unsigned int peer_sas_delete(const struct p1sa *keep, const struct kipsec
 	list_for_each_safe(pos, tmp, &p1sas) {
 		struct p1sa *o = container_of(pos, struct p1sa, node);
 
-		if (o == keep || !same_peer(&o->local, &o->peer, local, peer) ||
+		if (o == keep || !p1_of_system(o, sys) ||
 		    (keep && (o->state != P1_ESTABLISHED || o->established_ms >= before)))
 			continue;
 		o->state = P1_DEAD;	/* marked: its phase 2 SAs go first */
@@ -97,7 +138,7 @@ static unsigned int peer_sas_delete(const struct p1sa *keep, const struct kipsec
 		struct p2sa *p2 = container_of(pos, struct p2sa, node);
 		const struct p1sa *o = p1_by_id(p2->p1_id);
 
-		if (!same_peer(&p2->local, &p2->peer, local, peer) || (keep && p2->p1_id == keep->id))
+		if (!p2_of_system(p2, sys) || (keep && p2->p1_id == keep->id))
 			continue;
 		if (keep && o && o->state != P1_DEAD &&
 		    (p2->state != P2_INSTALLED || p2->installed_ms >= before))
@@ -108,7 +149,7 @@ static unsigned int peer_sas_delete(const struct p1sa *keep, const struct kipsec
 	list_for_each_safe(pos, tmp, &p1sas) {
 		struct p1sa *o = container_of(pos, struct p1sa, node);
 
-		if (o->state == P1_DEAD && same_peer(&o->local, &o->peer, local, peer))
+		if (o->state == P1_DEAD && p1_of_system(o, sys))
 			p1_free(o);
 	}
 	return n1;
@@ -203,9 +244,11 @@ static void initial_contact(struct p1sa *p1)
 {
 	char ps[KIPSEC_ADDR_STRLEN];
 	unsigned int n1, n2;
+	struct peer_system sys;
 
 	stats.initial_contacts++;
-	n1 = peer_sas_delete(p1, &p1->local, &p1->peer, p1->started_ms, &n2);
+	system_of(p1, &sys);
+	n1 = peer_sas_delete(p1, &sys, p1->started_ms, &n2);
 	log_info("peer %s: INITIAL-CONTACT in phase 1 SA %08x: the peer restarted; deleted %u older phase 1 and %u phase 2 SAs",
 		 addr_text(&p1->peer, ps, sizeof(ps)), p1->id, n1, n2);
 	/* The peer started this phase 1: its quick mode follows. */
@@ -229,12 +272,14 @@ static uint64_t in_packets(const struct p1sa *p1)
 	struct list *pos, *tmp;
 	uint64_t n = 0;
 
+	struct peer_system sys;
+
+	system_of(p1, &sys);
 	list_for_each_safe(pos, tmp, &p2sas) {
 		struct p2sa *p2 = container_of(pos, struct p2sa, node);
 		int64_t v;
 
-		if (p2->state != P2_INSTALLED || !p2->in_installed ||
-		    !same_peer(&p2->local, &p2->peer, &p1->local, &p1->peer))
+		if (p2->state != P2_INSTALLED || !p2->in_installed || !p2_of_system(p2, &sys))
 			continue;
 		v = kern_sa_in_packets(p2);
 		if (v > 0)
@@ -256,13 +301,15 @@ static void dead(struct p1sa *p1, uint64_t waited_ms)
 {
 	struct kipsec_addr local = p1->local, peer = p1->peer;
 	char ps[KIPSEC_ADDR_STRLEN];
+	struct peer_system sys;
 	unsigned int n1, n2;
 
+	system_of(p1, &sys);	/* p1 goes with the rest */
 	stats.dpd_dead++;
 	addr_text(&peer, ps, sizeof(ps));
 	log_warn("peer %s: dead (no R-U-THERE-ACK for %llu s): deleting its phase 1 and phase 2 SAs",
 		 ps, (unsigned long long)(waited_ms / 1000));
-	n1 = peer_sas_delete(NULL, &local, &peer, 0, &n2);
+	n1 = peer_sas_delete(NULL, &sys, 0, &n2);
 	log_info("peer %s: deleted %u phase 1 and %u phase 2 SAs of the dead peer", ps, n1, n2);
 	rules_peer_reset(&local, &peer, "the peer was dead", false);
 }
@@ -294,6 +341,23 @@ static void probe(struct p1sa *p1, uint64_t now, uint64_t delay, uint64_t timeou
 	timer_arm(&d->timer, retry < left ? retry : left);
 }
 
+/* Whether p1 is the newest established phase 1 SA with its system (as p1_find). */
+static bool newest_of_system(const struct p1sa *p1)
+{
+	const struct p1sa *newest = NULL;
+	struct peer_system sys;
+	struct list *pos, *tmp;
+
+	system_of(p1, &sys);
+	list_for_each_safe(pos, tmp, &p1sas) {
+		const struct p1sa *o = container_of(pos, struct p1sa, node);
+
+		if (o->state == P1_ESTABLISHED && p1_of_system(o, &sys))
+			newest = o;
+	}
+	return newest == p1;
+}
+
 static void dpd_timer(struct timer *t)
 {
 	struct p1sa *p1 = container_of(t, struct p1sa, dpd.timer);
@@ -305,8 +369,8 @@ static void dpd_timer(struct timer *t)
 		return;
 	delay = (uint64_t)r->conf.dpd_delay * 1000;
 	timeout = (uint64_t)(r->conf.dpd_timeout ? r->conf.dpd_timeout : 3 * r->conf.dpd_delay) * 1000;
-	/* One SA per peer asks: the newest, which traffic uses. */
-	if (p1_find(&p1->local, &p1->peer, false) != p1) {
+	/* One SA per peer system asks: the newest, which traffic uses. */
+	if (!newest_of_system(p1)) {
 		timer_arm(t, delay);
 		return;
 	}

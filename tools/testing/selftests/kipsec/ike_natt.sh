@@ -383,13 +383,19 @@ two_behind_one_nat() {
 	ipsecd_start west && ipsecd_start west2 || not_ok "$case: ipsecd did not start behind the NAT"
 	rule_west west active $W_NET $W_PRIV >"$work/west.conf"
 	rule_west west2 active $W2_NET $W2_PRIV >"$work/west2.conf"
-	ctl west -f "$work/west.conf" &
+	# One after the other: west2's first phase 1 then carries
+	# INITIAL-CONTACT while west's SAs are up at the same public address.
+	# They are another host's (another identity): east must keep them
+	# (RFC 2407 §4.6.3.3 speaks of the SAs of the sending system).
+	ctl west -f "$work/west.conf"
+	wait_until 30 pair_up west || not_ok "$case: west's SA pair did not come up"
 	ctl west2 -f "$work/west2.conf"
-	wait $!
 	if ! wait_until 40 eval 'pair_up west && pair_up west2 && [ "$(kipsec_sa_count east)" -ge 4 ]'; then
 		not_ok "$case: not both SA pairs"
 		show_logs
 	fi
+	check_eq "$case: east: both first contacts deleted nothing (west2's took none of west's SAs)" 2 \
+		"$(grep -c 'INITIAL-CONTACT in phase 1 SA .*; deleted 0 older phase 1 and 0 phase 2 SAs' "$work/east.log")"
 	ports=$(ctl east -s ike | awk '/ established / { for (i = 1; i < NF; i++) if ($i == "natt") print $(i + 2) }' |
 		sort -u | wc -l)
 	check_eq "$case: east has two phase 1 SAs with the NAT, at two ports" 2 "$ports"
