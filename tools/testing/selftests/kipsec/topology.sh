@@ -61,7 +61,9 @@ wire_capture() {
 	local file=$1; shift
 	# Immediate mode: packets reach the file as they arrive, not when a
 	# ring block retires, so none are still in the kernel when it is killed.
-	ip netns exec "$NS_WIRE" tcpdump -i br0 --immediate-mode -U -n -w "$file" "$@" 2>/dev/null &
+	# A buffer of 8 MiB (tcpdump's default is 2): woken per packet, a
+	# tcpdump starved of CPU under TCG must not lose a burst.
+	ip netns exec "$NS_WIRE" tcpdump -i br0 --immediate-mode -B 8192 -U -n -w "$file" "$@" 2>/dev/null &
 	WIRE_PID=$!
 	# tcpdump needs a moment before it sees packets.
 	for _ in $(seq 50); do
