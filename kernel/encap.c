@@ -208,19 +208,24 @@ bool kipsec_encap_sock_owns(struct kipsec_net *kn, const struct sk_buff *skb, u8
 	int dif = skb->dev ? skb->dev->ifindex : 0;
 	struct sock *sk;
 
+	bool owned;
+
 	uh = (const struct udphdr *)(skb_network_header(skb) + hoff - sizeof(*uh));
+	/*
+	 * The __ lookups: udp4_lib_lookup() and udp6_lib_lookup() are
+	 * exported only with NF_TPROXY or NF_SOCKET, which a defconfig
+	 * kernel lacks.  No reference: only whether there is one, under RCU.
+	 */
 	rcu_read_lock();
 	if (family == AF_INET)
-		sk = udp4_lib_lookup(kn->net, ip_hdr(skb)->saddr, uh->source, ip_hdr(skb)->daddr,
-				     uh->dest, dif);
+		sk = __udp4_lib_lookup(kn->net, ip_hdr(skb)->saddr, uh->source, ip_hdr(skb)->daddr,
+				       uh->dest, dif, 0, &udp_table, NULL);
 	else
-		sk = udp6_lib_lookup(kn->net, &ipv6_hdr(skb)->saddr, uh->source,
-				     &ipv6_hdr(skb)->daddr, uh->dest, dif);
+		sk = __udp6_lib_lookup(kn->net, &ipv6_hdr(skb)->saddr, uh->source,
+				       &ipv6_hdr(skb)->daddr, uh->dest, dif, 0, &udp_table, NULL);
+	owned = !!sk;
 	rcu_read_unlock();
-	if (!sk)
-		return false;
-	sock_put(sk);
-	return true;
+	return owned;
 }
 
 /*
