@@ -258,8 +258,11 @@ print(sorted({(s["mark"]["value"], s["mark"]["mask"]) for s in json.load(sys.std
 	check_fails "$case: the same ping in clear does not get in" \
 		ip netns exec "$NS_EAST" $PING -n -c 3 -i 0.2 -W 1 -I "$E_IN" "$W_IN"
 	wire_capture_stop
+	# That they reached west is the input chain's count below; the capture
+	# only shows they were clear on the wire (a loaded one missed the
+	# first IPv6 echo once: 2 seen, 3 dropped by west).
 	n=$(wire_count "$work/clear.pcap" "src $E_IN and (icmp or icmp6)")
-	check "$case: the pings crossed the wire in clear ($n)" test "$n" -ge 3
+	check "$case: the pings crossed the wire in clear ($n)" test "$n" -ge 1
 	clear=$(($(nft_counter clear_in) - before))
 	check "$case: west's input chain dropped them ($clear)" test "$clear" -ge 3
 	check_eq "$case: the mark rule counted none of them" "$marked" "$(nft_counter marked)"
