@@ -207,7 +207,6 @@ bool kipsec_encap_sock_owns(struct kipsec_net *kn, const struct sk_buff *skb, u8
 	const struct udphdr *uh;
 	int dif = skb->dev ? skb->dev->ifindex : 0;
 	struct sock *sk;
-
 	bool owned;
 
 	uh = (const struct udphdr *)(skb_network_header(skb) + hoff - sizeof(*uh));

@@ -270,9 +270,8 @@ static const struct rule *rule_of(const struct p1sa *p1)
 static uint64_t in_packets(const struct p1sa *p1)
 {
 	struct list *pos, *tmp;
-	uint64_t n = 0;
-
 	struct peer_system sys;
+	uint64_t n = 0;
 
 	system_of(p1, &sys);
 	list_for_each_safe(pos, tmp, &p2sas) {
